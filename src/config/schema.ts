@@ -1,0 +1,222 @@
+// The single source of truth for the configuration: its shape, its defaults (which encode the
+// Change Management Policy) and its types. Every object is strict so that a typo is an error
+// instead of a silently disabled control.
+import { z } from "zod";
+
+const login = z
+  .string()
+  .regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, "must be a GitHub login such as octocat")
+  .transform((s) => s.replace(/^@/, "").toLowerCase());
+
+const teamSlug = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "must be a team written as org/team-slug")
+  .transform((s) => s.toLowerCase());
+
+const glob = z.string().min(1, "must not be empty").max(500, "is too long (500 characters at most)");
+const label = z.string().min(1).max(100);
+const groupName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be a lower-case name such as cto-ciso");
+
+export const groupSchema = z.strictObject({
+  users: z.array(login).default([]),
+  teams: z.array(teamSlug).default([]),
+});
+
+const DEFAULT_GROUPS: Record<string, GroupConfig> = {
+  "cto-ciso": { users: [], teams: [] },
+  compliance: { users: [], teams: [] },
+  "emergency-declarers": { users: [], teams: [] },
+};
+
+export const CHANGE_CLASSES = ["standard", "normal", "emergency"] as const;
+export const changeClassSchema = z.enum(CHANGE_CLASSES);
+export type ChangeClass = z.infer<typeof changeClassSchema>;
+
+const sectionSchema = z.strictObject({
+  headings: z.array(z.string().min(1).max(200)).min(1, "needs at least one heading"),
+  min_length: z.number().int().min(0).max(10000).default(20),
+});
+
+const fieldSchema = z.strictObject({
+  names: z.array(z.string().min(1).max(100)).min(1, "needs at least one name"),
+  format: z.enum(["text", "login", "date"]).default("text"),
+});
+
+const approvalSchema = z.strictObject({
+  count: z.number().int().min(1).max(20).default(1),
+  from: groupName.optional(),
+});
+export type ApprovalRequirement = z.infer<typeof approvalSchema>;
+
+const requirementName = z.string().min(1).max(64);
+
+const postReviewSchema = z.strictObject({
+  within_hours: z.number().positive().max(24 * 30).default(48),
+  from: groupName.default("cto-ciso"),
+  require: z.array(requirementName).default(["impact", "rollback"]),
+  repository: z
+    .string()
+    .regex(/^$|^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "must be empty, repo or owner/repo")
+    .default(""),
+  assignees: z.array(login).default([]),
+  labels: z.array(label).default(["post-implementation-review"]),
+  remind_before_hours: z.number().min(0).max(24 * 30).default(12),
+});
+
+function classSchema(defaults: { require: string[]; approvals: ApprovalRequirement[] }) {
+  return z.strictObject({
+    require: z.array(requirementName).default(defaults.require),
+    checked: z.array(z.string().min(1).max(300)).default([]),
+    approvals: z.array(approvalSchema).default(defaults.approvals),
+  });
+}
+
+const ruleSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  when: z
+    .strictObject({
+      labels: z.array(label).default([]),
+      paths: z.array(glob).default([]),
+      checked: z.array(z.string().min(1).max(300)).default([]),
+    })
+    .refine((w) => w.labels.length + w.paths.length + w.checked.length > 0, {
+      message: "needs at least one of labels, paths or checked",
+    }),
+  require: z.array(requirementName).default([]),
+  checked: z.array(z.string().min(1).max(300)).default([]),
+  approvals: z.array(approvalSchema).default([]),
+});
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const DEFAULT_NORMAL_PATHS = [
+  "**/package.json",
+  "**/package-lock.json",
+  "**/yarn.lock",
+  "**/pnpm-lock.yaml",
+  "**/migrations/**",
+  "**/*.sql",
+  "**/.env.production",
+  "**/Dockerfile",
+  ".github/workflows/**",
+];
+
+export const configSchema = z
+  .strictObject({
+    // Probot's convention for inheriting another file; resolved before validation.
+    _extends: z.string().optional(),
+    groups: z
+      .record(groupName, groupSchema)
+      .default({})
+      .transform((g): Record<string, GroupConfig> => ({ ...DEFAULT_GROUPS, ...g })),
+    classification: z
+      .strictObject({
+        default: changeClassSchema.default("normal"),
+        emergency: z
+          .strictObject({ labels: z.array(label).default(["emergency", "change:emergency"]) })
+          .prefault({}),
+        normal: z
+          .strictObject({
+            labels: z.array(label).default(["change:normal"]),
+            paths: z.array(glob).default(DEFAULT_NORMAL_PATHS),
+          })
+          .prefault({}),
+        standard: z
+          .strictObject({
+            labels: z.array(label).default(["change:standard"]),
+            paths: z.array(glob).default(["docs/**", "**/*.md"]),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    sections: z
+      .record(requirementName, sectionSchema)
+      .default({})
+      .transform((s): Record<string, SectionConfig> => ({
+        description: { headings: ["Description", "Summary", "Purpose"], min_length: 20 },
+        impact: { headings: ["Impact analysis", "Impact"], min_length: 20 },
+        rollback: { headings: ["Rollback plan", "Rollback"], min_length: 20 },
+        testing: { headings: ["Testing", "Test plan"], min_length: 10 },
+        ...s,
+      })),
+    fields: z
+      .record(requirementName, fieldSchema)
+      .default({})
+      .transform((f): Record<string, FieldConfig> => ({
+        owner: { names: ["Owner"], format: "login" },
+        target_date: { names: ["Target date"], format: "date" },
+        ...f,
+      })),
+    classes: z
+      .strictObject({
+        standard: classSchema({ require: ["description"], approvals: [{ count: 1 }] }).prefault({}),
+        normal: classSchema({
+          require: ["description", "impact", "rollback", "owner", "target_date"],
+          approvals: [{ count: 1 }, { count: 1, from: "cto-ciso" }],
+        }).prefault({}),
+        emergency: classSchema({ require: ["description"], approvals: [{ count: 1 }] })
+          .extend({ post_review: postReviewSchema.prefault({}) })
+          .prefault({}),
+      })
+      .prefault({}),
+    rules: z.array(ruleSchema).default([
+      {
+        name: "Compliance review",
+        when: { labels: ["privacy", "regulatory"], paths: [], checked: ["Privacy or regulatory impact"] },
+        require: [],
+        checked: [],
+        approvals: [{ count: 1, from: "compliance" }],
+      },
+    ]),
+    approvals: z.strictObject({ stale: z.enum(["dismiss", "keep"]).default("dismiss") }).prefault({}),
+    incidents: z
+      .strictObject({
+        labels: z.array(label).default(["security-incident"]),
+        repository: z
+          .string()
+          .regex(/^$|^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "must be empty, repo or owner/repo")
+          .default(""),
+        branches: z.array(z.string().min(1).max(255)).default([]),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    // Cross-references: a typo in a group or requirement name must not disable a control.
+    const groups = new Set(Object.keys(config.groups));
+    const requirements = new Set([...Object.keys(config.sections), ...Object.keys(config.fields)]);
+    const checkGroup = (name: string | undefined, path: (string | number)[]) => {
+      if (name !== undefined && !groups.has(name)) {
+        ctx.addIssue({ code: "custom", path, message: `unknown group "${name}" (known: ${[...groups].join(", ")})` });
+      }
+    };
+    const checkRequire = (names: string[], path: (string | number)[]) =>
+      names.forEach((name, i) => {
+        if (!requirements.has(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, i],
+            message: `unknown section or field "${name}" (known: ${[...requirements].join(", ")})`,
+          });
+        }
+      });
+    for (const cls of CHANGE_CLASSES) {
+      checkRequire(config.classes[cls].require, ["classes", cls, "require"]);
+      config.classes[cls].approvals.forEach((a, i) => checkGroup(a.from, ["classes", cls, "approvals", i, "from"]));
+    }
+    checkGroup(config.classes.emergency.post_review.from, ["classes", "emergency", "post_review", "from"]);
+    checkRequire(config.classes.emergency.post_review.require, ["classes", "emergency", "post_review", "require"]);
+    config.rules.forEach((rule, r) => {
+      checkRequire(rule.require, ["rules", r, "require"]);
+      rule.approvals.forEach((a, i) => checkGroup(a.from, ["rules", r, "approvals", i, "from"]));
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type GroupConfig = z.infer<typeof groupSchema>;
+export type SectionConfig = z.infer<typeof sectionSchema>;
+export type FieldConfig = z.infer<typeof fieldSchema>;
+export type PostReviewConfig = z.infer<typeof postReviewSchema>;
+
+/** The configuration an empty file stands for: the policy's defaults. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
