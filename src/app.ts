@@ -3,6 +3,7 @@ import type { Probot } from "probot";
 import { registerPullEvaluation } from "./handlers/evaluate-pull.js";
 import { registerEmergencyFollowUp } from "./handlers/emergency-followup.js";
 import { registerIncidents } from "./handlers/incidents.js";
+import { registerMergedPull } from "./handlers/merged-pull.js";
 
 export interface AppDependencies {
   /** The clock; tests pass a fixed one. */
@@ -22,6 +23,7 @@ export function createApp(deps: Partial<AppDependencies> = {}) {
     registerPullEvaluation(app, resolved);
     registerEmergencyFollowUp(app, resolved);
     registerIncidents(app, resolved);
+    registerMergedPull(app, resolved);
   };
 }
 
