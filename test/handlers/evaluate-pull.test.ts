@@ -229,7 +229,7 @@ describe("big pull requests", () => {
     github.on("POST", "/graphql", 200, graphqlPull({ files, filesHasNextPage: true, reviewsHasNextPage: true, changedFiles: 3000 }));
     for (let page = 1; page <= 30; page++) {
       const chunk = files.slice((page - 1) * 100, page * 100).map((filename) => ({ filename, status: "modified" }));
-      const link = page < 30 ? { link: `<${"https://api.github.com"}/repos/Codertocat/Hello-World/pulls/2/files?per_page=100&page=${page + 1}>; rel="next"` } : {};
+      const link: Record<string, string> = page < 30 ? { link: `<${"https://api.github.com"}/repos/Codertocat/Hello-World/pulls/2/files?per_page=100&page=${page + 1}>; rel="next"` } : {};
       github.on("GET", `/repos/Codertocat/Hello-World/pulls/2/files?per_page=100${page > 1 ? `&page=${page}` : ""}`, 200, chunk, link);
     }
     for (let page = 1; page <= 3; page++) {
@@ -239,7 +239,7 @@ describe("big pull requests", () => {
         commit_id: HEAD,
         submitted_at: "2026-11-24T11:00:00Z",
       }));
-      const link = page < 3 ? { link: `<https://api.github.com/repos/Codertocat/Hello-World/pulls/2/reviews?per_page=100&page=${page + 1}>; rel="next"` } : {};
+      const link: Record<string, string> = page < 3 ? { link: `<https://api.github.com/repos/Codertocat/Hello-World/pulls/2/reviews?per_page=100&page=${page + 1}>; rel="next"` } : {};
       github.on("GET", `/repos/Codertocat/Hello-World/pulls/2/reviews?per_page=100${page > 1 ? `&page=${page}` : ""}`, 200, reviews, link);
     }
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
