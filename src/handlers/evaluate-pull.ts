@@ -4,7 +4,10 @@ import type { Context, Logger, Probot } from "probot";
 import type { AppDependencies } from "../app.js";
 import { describeFailure, type GitHubClient } from "../github/client.js";
 import { publishCheck, REEVALUATE_ACTION, type PublishResult } from "../github/check.js";
+import { measureSpending } from "../github/budget.js";
+import { instrumentClient } from "../github/instrument.js";
 import { readPullContext } from "../github/pull-context.js";
+import type { BackgroundWork } from "../infra/background.js";
 import type { PullRef } from "../github/types.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import { CHECK_NAME, renderConfigProblems, renderError, renderVerdict, type CheckOutput } from "../render/check-output.js";
@@ -104,7 +107,38 @@ async function run(context: Context, request: EvaluationRequest, deps: AppDepend
   const pull = { owner: request.pull.owner, repo: request.pull.repo, number: request.pull.number };
   const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
   const log = context.log.child({ deliveryId: context.id, repo: `${pull.owner}/${pull.repo}`, pr: pull.number });
-  await evaluatePullRequest(context.octokit as GitHubClient, { ...request, pull, ...(installationId ? { installationId } : {}) }, deps, log);
+  const octokit = instrumentClient(context.octokit as GitHubClient, installationId);
+  const full = { ...request, pull, ...(installationId ? { installationId } : {}) };
+  if (!deps.background) {
+    await evaluatePullRequest(octokit, full, deps, log);
+    return;
+  }
+  // Answer the delivery now; the evaluation runs after the PR's burst of events (coalesced).
+  void scheduleEvaluation(deps.background, octokit, full, deps, log);
+}
+
+/**
+ * Evaluates the PR once its burst of events is over (see src/infra/coalesce.ts): one evaluation,
+ * reading the state after the last event, and at most one check write. Resolves when it has run.
+ */
+export function scheduleEvaluation(
+  background: BackgroundWork,
+  octokit: GitHubClient,
+  request: EvaluationRequest,
+  deps: AppDependencies,
+  log: Logger,
+  options: { immediate?: boolean } = {},
+): Promise<void> {
+  const { owner, repo, number } = request.pull;
+  const installation = String(request.installationId ?? "-");
+  const key = `${installation}:${owner}/${repo}#${number}`.toLowerCase();
+  const evaluate = async () => {
+    const { result, spent } = await measureSpending(() => evaluatePullRequest(octokit, request, deps, log));
+    log.info({ spent, result: result.result }, "GitHub requests spent by the evaluation");
+  };
+  // Queued re-evaluations are already paced; they still merge with a burst in progress.
+  const timing = options.immediate ? { windowMs: 0, maxWaitMs: 0 } : background.timing(installation);
+  return background.coalescer.submit(key, evaluate, timing);
 }
 
 function isOurApp(appId: number | null | undefined, deps: AppDependencies): boolean {

@@ -5,7 +5,9 @@ import { createRequire } from "node:module";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
-import { createApp } from "../../src/app.js";
+import { createApp, type ChangePolicyApp } from "../../src/app.js";
+import { ApiBudget } from "../../src/github/budget.js";
+import { BackgroundWork, type BackgroundSettings } from "../../src/infra/background.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as { name: string; examples: Record<string, unknown>[] }[];
@@ -27,7 +29,17 @@ export const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) =
   throttle: { ...(o.throttle as object), enabled: false },
 }));
 
-export async function testProbot(): Promise<Probot> {
+export interface TestApp {
+  probot: Probot;
+  app: ChangePolicyApp;
+  budget: ApiBudget;
+}
+
+/**
+ * Probot with our app; evaluations run in the background as in production, with the given
+ * coalescing and pacing (no waiting by default). Tests `await app.background.idle()`.
+ */
+export async function testApp(settings: Partial<BackgroundSettings> = {}, now: () => number = Date.now): Promise<TestApp> {
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
@@ -35,7 +47,21 @@ export async function testProbot(): Promise<Probot> {
     Octokit: TestOctokit,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   });
-  await probot.load(createApp({ now: () => NOW, appId: APP_ID }));
+  const budget = new ApiBudget(now);
+  const background = new BackgroundWork({ windowMs: 0, maxWaitMs: 0, spacingMs: 0, maxPauseMs: 60_000, ...settings }, budget);
+  const app = createApp({ now: () => NOW, appId: APP_ID, background });
+  await probot.load(app);
+  return { probot, app, budget };
+}
+
+/** Probot with our app, where `receive` also waits for the evaluations the delivery scheduled. */
+export async function testProbot(): Promise<Probot> {
+  const { probot, app } = await testApp();
+  const receive = probot.receive.bind(probot);
+  probot.receive = async (event) => {
+    await receive(event);
+    await app.background.idle();
+  };
   return probot;
 }
 

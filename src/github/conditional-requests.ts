@@ -1,0 +1,53 @@
+// Conditional requests: every GET remembers the answer's ETag and sends it back as `If-None-Match`
+// next time. An unchanged resource then comes back as 304 Not Modified, which GitHub does not count
+// against the rate limit, and the remembered answer is returned instead. Applies to the policy file
+// reads, team members and permissions (once their short in-memory cache expires), PR lists.
+// Entries are per installation (answers depend on who asks) and the cache is bounded.
+import { LRUCache } from "lru-cache";
+import type { GitHubClient } from "./client.js";
+
+interface CachedResponse {
+  etag: string;
+  status: number;
+  url: string;
+  headers: Record<string, unknown>;
+  data: unknown;
+}
+
+const MAX_CACHE_BYTES = Math.max(1, Number(process.env.ETAG_CACHE_MB ?? 64)) * 1024 * 1024;
+
+export const etagCache = new LRUCache<string, CachedResponse>({
+  max: 20_000,
+  maxSize: MAX_CACHE_BYTES,
+  sizeCalculation: (entry) => Math.max(1, (typeof entry.data === "string" ? entry.data.length : JSON.stringify(entry.data)?.length ?? 0) + entry.url.length),
+});
+
+export function useConditionalRequests(octokit: GitHubClient, scope: string): void {
+  octokit.hook.wrap("request", async (request, options) => {
+    if (options.method !== "GET") return request(options);
+    const parsed = octokit.request.endpoint.parse(options);
+    const accept = String((parsed.headers as Record<string, unknown>).accept ?? "");
+    const key = `${scope}|${accept}|${parsed.url}`;
+    const cached = etagCache.get(key);
+    const conditional = cached ? { ...options, headers: { ...options.headers, "if-none-match": cached.etag } } : options;
+    try {
+      const response = await request(conditional);
+      const etag = (response.headers as Record<string, unknown>).etag;
+      if (typeof etag === "string" && etag) {
+        etagCache.set(key, { etag, status: response.status, url: response.url, headers: { ...response.headers }, data: response.data });
+      }
+      return response;
+    } catch (error) {
+      if (cached && (error as { status?: number }).status === 304) {
+        // Same answer as last time; the headers of the 304 carry the current rate limit.
+        const fresh = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers ?? {};
+        return { status: cached.status, url: cached.url, headers: { ...cached.headers, ...pickRateLimit(fresh) }, data: cached.data } as Awaited<ReturnType<typeof request>>;
+      }
+      throw error;
+    }
+  });
+}
+
+function pickRateLimit(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.startsWith("x-ratelimit-")));
+}
