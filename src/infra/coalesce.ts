@@ -41,6 +41,8 @@ interface KeyState {
   run: () => Promise<void>;
   timing: CoalesceTiming;
   timer?: ReturnType<typeof setTimeout>;
+  /** The shared store failed for this key: run without it. */
+  bypassStore?: boolean;
   running: boolean;
   waiters: (() => void)[];
 }
@@ -102,7 +104,7 @@ export class Coalescer {
           if (state.timer && !state.running) {
             clearTimeout(state.timer);
             state.timer = undefined;
-            this.fire(key, state, false);
+            this.fire(key, state);
           }
         }
         await Promise.allSettled([...this.inFlight]);
@@ -116,18 +118,28 @@ export class Coalescer {
 
   private arm(key: string, state: KeyState, ms: number, bypassStore = false): void {
     if (this.flushing) ms = 0;
+    if (bypassStore) state.bypassStore = true;
     state.timer = setTimeout(() => {
       state.timer = undefined;
-      this.fire(key, state, bypassStore);
+      this.fire(key, state);
     }, ms);
     state.timer.unref?.();
   }
 
-  private fire(key: string, state: KeyState, bypassStore: boolean): void {
-    this.track(this.claimAndRun(key, state, bypassStore));
+  private fire(key: string, state: KeyState): void {
+    this.track(
+      this.claimAndRun(key, state).catch((error: unknown) => {
+        // Never leave a key stuck: report, forget it; the next event schedules it again.
+        this.log.error({ err: error, key }, "coalescing failed");
+        state.running = false;
+        this.finish(key, state);
+      }),
+    );
   }
 
-  private async claimAndRun(key: string, state: KeyState, bypassStore: boolean): Promise<void> {
+  private async claimAndRun(key: string, state: KeyState): Promise<void> {
+    let bypassStore = state.bypassStore === true;
+    state.bypassStore = false;
     let claim: Claim;
     try {
       const timing = this.flushing ? { windowMs: 0, maxWaitMs: 0 } : state.timing;
