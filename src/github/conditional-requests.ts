@@ -29,9 +29,10 @@ export function useConditionalRequests(octokit: GitHubClient, scope: string): vo
     const accept = String((parsed.headers as Record<string, unknown>).accept ?? "");
     const key = `${scope}|${accept}|${parsed.url}`;
     const cached = etagCache.get(key);
-    const conditional = cached ? { ...options, headers: { ...options.headers, "if-none-match": cached.etag } } : options;
+    // Octokit's hook chain hands every hook the same options object, so the header is set on it.
+    if (cached) options.headers = { ...options.headers, "if-none-match": cached.etag };
     try {
-      const response = await request(conditional);
+      const response = await request(options);
       const etag = (response.headers as Record<string, unknown>).etag;
       if (typeof etag === "string" && etag) {
         etagCache.set(key, { etag, status: response.status, url: response.url, headers: { ...response.headers }, data: response.data });

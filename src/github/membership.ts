@@ -6,8 +6,13 @@ import type { Permission } from "../policy/snapshot.js";
 
 const ttl = Math.max(0, Number(process.env.MEMBERSHIP_CACHE_SECONDS ?? 300)) * 1000;
 
-export const memberCache = new LRUCache<string, string[]>({ max: 5_000, ttl: ttl || 1 });
-export const permissionCache = new LRUCache<string, Permission>({ max: 50_000, ttl: ttl || 1 });
+/** The caches' clock; tests move it forward to prove that entries expire. */
+export const membershipClock = { offsetMs: 0, now: () => performance.now() + membershipClock.offsetMs };
+
+// Once an entry expires, the next read is a conditional request (src/github/conditional-requests.ts):
+// an unchanged list costs a 304, which is not counted against the rate limit; a changed one is read.
+export const memberCache = new LRUCache<string, string[]>({ max: 5_000, ttl: ttl || 1, ttlResolution: 0, perf: membershipClock });
+export const permissionCache = new LRUCache<string, Permission>({ max: 50_000, ttl: ttl || 1, ttlResolution: 0, perf: membershipClock });
 
 /** For tests and after a membership change is known (e.g. a `membership` webhook). */
 export function clearMembershipCaches(): void {

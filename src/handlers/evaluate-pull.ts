@@ -107,7 +107,7 @@ async function run(context: Context, request: EvaluationRequest, deps: AppDepend
   const pull = { owner: request.pull.owner, repo: request.pull.repo, number: request.pull.number };
   const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
   const log = context.log.child({ deliveryId: context.id, repo: `${pull.owner}/${pull.repo}`, pr: pull.number });
-  const octokit = instrumentClient(context.octokit as GitHubClient, installationId);
+  const octokit = instrumentClient(context.octokit as GitHubClient, installationId, deps.background?.budget);
   const full = { ...request, pull, ...(installationId ? { installationId } : {}) };
   if (!deps.background) {
     await evaluatePullRequest(octokit, full, deps, log);

@@ -49,7 +49,7 @@ export function registerPolicyChange(app: Probot, deps: AppDependencies): void {
     const branch = payload.ref.slice("refs/heads/".length);
     const owner: string = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
     const repo: string = payload.repository.name;
-    const octokit = instrumentClient(context.octokit as GitHubClient, payload.installation?.id);
+    const octokit = instrumentClient(context.octokit as GitHubClient, payload.installation?.id, background.budget);
     const log = context.log.child({ deliveryId: context.id, repo: `${owner}/${repo}`, branch });
 
     let touched = pushTouchesPolicy(payload.commits as PushedCommit[]);
@@ -80,7 +80,7 @@ export function registerPolicyChange(app: Probot, deps: AppDependencies): void {
     const payload = context.payload as { installation: { id: number }; repositories?: { full_name: string }[]; repositories_added?: { full_name: string }[] };
     const repos = payload.repositories_added ?? payload.repositories ?? [];
     const installation = String(payload.installation.id);
-    const octokit = instrumentClient(context.octokit as GitHubClient, payload.installation.id);
+    const octokit = instrumentClient(context.octokit as GitHubClient, payload.installation.id, background.budget);
     const log = context.log.child({ deliveryId: context.id, installation });
     log.info({ repositories: repos.length }, "installed: evaluating the open pull requests of repositories with a policy");
     for (const r of repos) {

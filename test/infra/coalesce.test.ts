@@ -97,7 +97,8 @@ describe("the in-process coalescer", () => {
 
   test("when the shared store fails, it evaluates anyway (twice is better than never)", async () => {
     const log = { warn: jest.fn(), error: jest.fn() };
-    const broken = { touch: () => Promise.reject(new Error("redis down")), claim: jest.fn(), release: jest.fn() };
+    const down = () => Promise.reject(new Error("redis down"));
+    const broken = { touch: down, claim: down, release: down };
     const coalescer = new Coalescer(broken, log);
     const { runs, make } = recorder();
     void coalescer.submit("pr#2", make("anyway"), { windowMs: 10, maxWaitMs: 10 });

@@ -1,0 +1,116 @@
+// A burst of deliveries for one PR through the real Probot webhook handling: one evaluation,
+// at most one check write; deliveries are answered before any evaluation; a low budget slows down.
+import nock from "nock";
+import { clearMembershipCaches } from "../../src/github/membership.js";
+import { examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
+import { graphqlPull } from "../helpers/graphql-pull.js";
+
+const CONFIG = "classes:\n  standard:\n    approvals: []\n";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let github: FakeGitHub;
+
+beforeAll(() => nock.disableNetConnect());
+beforeEach(() => {
+  github = new FakeGitHub();
+  clearMembershipCaches();
+});
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+});
+afterAll(() => nock.enableNetConnect());
+
+/** Opening a PR with three labels and two requested reviewers: six deliveries. */
+function burst() {
+  const events = [
+    ["pull_request", "opened"],
+    ["pull_request", "labeled"],
+    ["pull_request", "labeled"],
+    ["pull_request", "labeled"],
+    ["pull_request", "review_requested"],
+    ["pull_request", "review_requested"],
+  ] as const;
+  return events.map(([name, action], i) => {
+    const payload = examplePayload(name, action) as any;
+    payload.repository = examplePayload("pull_request", "opened").repository;
+    payload.pull_request.number = 2;
+    payload.pull_request.state = "open";
+    return { id: `burst-${i}`, name, payload };
+  });
+}
+
+function readsAndWrite(pull = {}, status = 201) {
+  github.on("POST", "/graphql", 200, graphqlPull({ files: ["docs/a.md"], body: "## Summary\nA documentation only change here.", ...pull }));
+  github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
+  if (status) github.on("POST", "/repos/Codertocat/Hello-World/check-runs", status, { id: 7 });
+}
+
+async function deliver(t: TestApp, deliveries: ReturnType<typeof burst>, gapMs = 5) {
+  for (const d of deliveries) {
+    await t.probot.receive(d as never);
+    await sleep(gapMs);
+  }
+}
+
+test("six deliveries within the window: answered at once, then one evaluation and one check write", async () => {
+  const t = await testApp({ windowMs: 100, maxWaitMs: 5_000 });
+  readsAndWrite();
+  await deliver(t, burst());
+  // Every delivery has been answered and nothing was read yet: the evaluation waits for the burst to end.
+  expect(github.calls()).toEqual([]);
+  expect(t.app.pending()).toBe(1);
+
+  await t.app.background.idle();
+  expect(github.calls()).toEqual([
+    "POST /graphql",
+    "GET /repos/Codertocat/Hello-World/contents/.github%2Fchange-policy.yml?ref=master",
+    "POST /repos/Codertocat/Hello-World/check-runs",
+  ]);
+  expect(t.app.pending()).toBe(0);
+});
+
+test("an unchanged re-evaluation writes nothing", async () => {
+  const t = await testApp({ windowMs: 20 });
+  readsAndWrite();
+  await deliver(t, burst().slice(0, 1));
+  await t.app.background.idle();
+  const written = github.requests.find((r) => r.path.endsWith("/check-runs"))!.body;
+
+  github = new FakeGitHub();
+  readsAndWrite({ check: { id: 7, conclusion: "SUCCESS", title: written.output.title, summary: written.output.summary } }, 0);
+  await deliver(t, burst().slice(1, 3));
+  await t.app.background.idle();
+  expect(github.calls().filter((c) => !c.startsWith("GET") && c !== "POST /graphql")).toEqual([]);
+  expect(github.calls()).toHaveLength(2);
+});
+
+test("with the budget low, the window grows and the app says so once in its logs", async () => {
+  const t = await testApp({ windowMs: 30, maxWaitMs: 60 });
+  const warnings: string[] = [];
+  const log = t.app.background.log;
+  t.app.background.log = { info: () => undefined, error: () => undefined, warn: (_o, m) => void warnings.push(m) };
+  const reset = String(Math.floor(Date.now() / 1000) + 600);
+  t.budget.record("2", { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "120", "x-ratelimit-reset": reset, "x-ratelimit-resource": "core" });
+  readsAndWrite();
+  await deliver(t, burst().slice(0, 2));
+  await sleep(150); // twice the normal maximum wait: still waiting
+  expect(github.calls()).toEqual([]);
+  await sleep(500); // 10 x the window
+  expect(github.calls()).toHaveLength(3);
+  expect(warnings).toEqual([expect.stringContaining("GitHub API budget is low")]);
+  await t.app.background.idle();
+  t.app.background.log = log;
+});
+
+test("an evaluation that fails in the background still fails the check (closed)", async () => {
+  const t = await testApp({ windowMs: 10 });
+  github.on("POST", "/graphql", 502, { message: "Bad Gateway" });
+  github.on("POST", "/repos/Codertocat/Hello-World/check-runs", 201, { id: 7 });
+  await deliver(t, burst().slice(0, 1));
+  await t.app.background.idle();
+  const check = github.requests.find((r) => r.path.endsWith("/check-runs"))!.body;
+  expect(check.conclusion).toBe("failure");
+  expect(check.output.summary).toContain("GitHub had an internal error (502).");
+});
