@@ -54,7 +54,7 @@ describe("the in-process coalescer", () => {
 
   test("a constant stream still runs once the maximum wait is over", async () => {
     const coalescer = new Coalescer(new MemoryCoalesceStore(), quietLog);
-    const { runs, make } = recorder();
+    const { make } = recorder();
     const timing = { windowMs: 30, maxWaitMs: 80 };
     const started = Date.now();
     let firstRunAt = 0;
