@@ -94,7 +94,14 @@ export async function installationTargets(appOctokit: GitHubClient, repos: RepoR
     const account = (installation.account && "login" in installation.account ? installation.account.login : "").toLowerCase();
     const wanted = repos.filter((r) => r.owner.toLowerCase() === account);
     if (repos.length > 0 && wanted.length === 0) continue;
-    const octokit = (await appOctokit.auth({ type: "installation", installationId: installation.id, factory: (o: object) => new ProbotOctokit(o) })) as GitHubClient;
+    // Probot's auth strategy hands the factory the app's auth options plus the installation id;
+    // a client built from them authenticates as that installation (as Probot does for events).
+    const baseUrl = appOctokit.request.endpoint.DEFAULTS.baseUrl;
+    const octokit = (await appOctokit.auth({
+      type: "installation",
+      installationId: installation.id,
+      factory: (auth: Record<string, unknown>) => new ProbotOctokit({ baseUrl, auth: { ...auth, installationId: installation.id } }),
+    })) as GitHubClient;
     targets.push({ octokit, repositories: wanted.length > 0 ? wanted : await installationRepositories(octokit) });
   }
   return targets;
