@@ -57,6 +57,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // `change-policy explain ... | head`: a reader that closes the pipe early is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   // exitCode, not process.exit(): output still buffered for a pipe must not be cut off.
   await runCli(process.argv.slice(2));
 }
