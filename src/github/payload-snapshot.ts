@@ -125,6 +125,7 @@ const pullSchema = z.object({
   }),
   labels: z.array(z.object({ name: z.string() })).default([]),
   assignees: z.array(userSchema).nullish(),
+  updated_at: z.string().optional(),
 });
 
 export const snapshotFileSchema = z.object({
@@ -170,9 +171,10 @@ export function snapshotFromFile(data: unknown): SnapshotParse {
   }
   const file = result.data;
   let labelEvents: LabelEventInput[] | undefined = file.label_events;
-  // A real `labeled` payload says who added the label; use it when the file lists no label events.
+  // A real `labeled` payload says who added the label (its time is the PR's update); use it when
+  // the file lists no label events.
   if (labelEvents === undefined && file.action === "labeled" && file.label && file.sender) {
-    labelEvents = [{ label: file.label.name, actor: file.sender.login, created_at: new Date(0).toISOString() }];
+    labelEvents = [{ label: file.label.name, actor: file.sender.login, created_at: file.pull_request.updated_at ?? new Date(0).toISOString() }];
   }
   return {
     ok: true,
