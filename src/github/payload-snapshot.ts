@@ -24,6 +24,8 @@ export interface RestPull {
   base: { ref: string; repo: { name: string; private: boolean; owner: { login: string } | null } };
   labels: { name?: string }[];
   assignees?: RestUser[] | null;
+  /** How many files the PR changes, per GitHub; more than the files given means the list is incomplete. */
+  changed_files?: number;
 }
 /** A REST `pulls/{n}/files` entry, or just the path. */
 export type RestFile = string | { filename: string; previous_filename?: string };
@@ -69,6 +71,8 @@ export function pullSnapshotFromRest(parts: PullParts): PullSnapshot {
     labelEvents: (parts.labelEvents ?? []).flatMap(labelEvent).sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
     // A rename moves a file out of its old path too, so both paths are classified.
     files: unique(parts.files.flatMap((f) => (typeof f === "string" ? [f] : [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]))),
+    // Files nobody listed could match normal paths: classification treats the change as at least normal.
+    filesIncomplete: typeof pull.changed_files === "number" && parts.files.length < pull.changed_files,
     reviews: parts.reviews.map(review),
     assignees: (pull.assignees ?? []).map((a) => lower(a.login)),
     permissions: Object.fromEntries(Object.entries(parts.permissions ?? {}).map(([login, p]) => [lower(login), p])),
@@ -126,6 +130,7 @@ const pullSchema = z.object({
   labels: z.array(z.object({ name: z.string() })).default([]),
   assignees: z.array(userSchema).nullish(),
   updated_at: z.string().optional(),
+  changed_files: z.number().int().min(0).optional(),
 });
 
 export const snapshotFileSchema = z.object({

@@ -101,6 +101,19 @@ describe("change-policy explain on the shipped examples", () => {
   });
 });
 
+describe("change-policy explain with a partial snapshot", () => {
+  it("a docs change whose file list is shorter than changed_files is not standard", async () => {
+    const path = snapshotWith((d) => {
+      (d.pull_request as Record<string, unknown>).changed_files = 5;
+    }, "examples/standard-docs-change.json");
+    const r = await run({ event: path, config: CONFIG });
+    expect(r.stdout[3]).toBe("Title: Normal change: 6 of 8 requirements missing");
+    expect(r.stdout).toContain(
+      "**Class: normal change** — because of GitHub listed only 2 of the changed files, so the change is treated as at least normal.",
+    );
+  });
+});
+
 describe("change-policy explain on bad input", () => {
   it("exits 2 for a missing snapshot file", async () => {
     const r = await run({ event: "nope.json" });

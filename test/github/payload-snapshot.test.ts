@@ -27,6 +27,8 @@ describe("webhook payload → PullSnapshot", () => {
       labels: [],
       labelEvents: [],
       files: [],
+      // The payload says 1 file changed and the file lists none: unseen files keep it at least normal.
+      filesIncomplete: true,
       reviews: [],
       assignees: [],
       permissions: {},
