@@ -2,11 +2,10 @@
 // escalation), for an external scheduler such as a Kubernetes CronJob. Safe to run as often as
 // you like and next to the server's own timer: every comment is written at most once (markers).
 //
-// Credentials, in order:
-//   GITHUB_TOKEN (a token that can write issues)       → sweeps the repositories given with --repo;
-//   APP_ID + PRIVATE_KEY / PRIVATE_KEY_PATH (the app)  → sweeps every installation, or only --repo ones.
+// Credentials (src/cli/github-client.ts): a token (--token / GITHUB_TOKEN) sweeps the --repo
+// repositories; the app (APP_ID + PRIVATE_KEY / PRIVATE_KEY_PATH) sweeps the --repo repositories
+// through their installation, or without --repo every repository of every installation.
 // GHE_HOST / GHE_PROTOCOL point it at GitHub Enterprise Server.
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ProbotOctokit } from "probot";
 import type { GitHubClient } from "../github/client.js";
@@ -17,6 +16,8 @@ import {
   sweepLabelsFromEnv,
   type SweepOutcome,
 } from "../handlers/post-review-sweep.js";
+import { apiBaseUrl, createGitHubClient, CredentialsError, loadPrivateKey } from "./github-client.js";
+import { EXIT, processIO, type CliIO } from "./io.js";
 
 /** Where a sweep gets its clients: one per installation (app auth), or one token for given repos. */
 export interface SweepClients {
@@ -24,35 +25,53 @@ export interface SweepClients {
   targets(repos: RepoRef[]): Promise<{ octokit: GitHubClient; repositories?: RepoRef[] }[]>;
 }
 
-export interface SweepRun {
-  clients: SweepClients;
-  repos: RepoRef[];
-  labels: string[];
-  now: Date;
-  write: (line: string) => void;
+export interface SweepArgs {
+  repo: string[];
+  label: string[];
   json?: boolean;
+  token?: string;
 }
 
-/** Runs one sweep and prints what it did; the exit code is 1 when anything failed. */
-export async function runSweep(run: SweepRun): Promise<{ exitCode: number; outcomes: SweepOutcome[] }> {
+export interface SweepDeps {
+  /** Tests pass clients against nock; by default they come from the credentials. */
+  clients?: SweepClients;
+  now?: () => Date;
+  Octokit?: typeof ProbotOctokit;
+}
+
+/** One sweep; prints one line per reminder or escalation and a total. Exit 2 when anything failed. */
+export async function runSweep(args: SweepArgs, io: CliIO, deps: SweepDeps = {}): Promise<number> {
+  let repos: RepoRef[];
   const outcomes: SweepOutcome[] = [];
-  for (const target of await run.clients.targets(run.repos)) {
-    outcomes.push(...(await sweepInstallation(target.octokit, { now: run.now, labels: run.labels, ...(target.repositories ? { repositories: target.repositories } : {}) })));
+  try {
+    repos = args.repo.map(parseRepo);
+    const clients = deps.clients ?? clientsFromEnv(io, args, deps.Octokit);
+    const labels = args.label.length > 0 ? args.label : sweepLabelsFromEnv(io.env);
+    const now = (deps.now ?? (() => new Date()))();
+    for (const target of await clients.targets(repos)) {
+      outcomes.push(...(await sweepInstallation(target.octokit, { now, labels, ...(target.repositories ? { repositories: target.repositories } : {}) })));
+    }
+  } catch (error) {
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof CredentialsError) && outcomes.length === 0) io.err("No follow-up issue was changed.");
+    return EXIT.error;
   }
   const errors = outcomes.filter((o) => o.result === "error");
-  if (run.json) {
-    run.write(JSON.stringify({ outcomes }, null, 2));
+  if (args.json) {
+    io.out(JSON.stringify({ outcomes }, null, 2));
   } else {
     for (const o of outcomes) {
       if (o.result === "not-due") continue;
-      run.write(`${o.repository}${o.issue ? `#${o.issue}` : ""}: ${o.result}${o.message ? ` (${o.message})` : ""}`);
+      const line = `${o.repository}${o.issue ? `#${o.issue}` : ""}: ${o.result}${o.message ? ` (${o.message})` : ""}`;
+      if (o.result === "error") io.err(line);
+      else io.out(line);
     }
     const count = (r: SweepOutcome["result"]) => outcomes.filter((o) => o.result === r).length;
-    run.write(
+    io.out(
       `Swept ${outcomes.filter((o) => o.issue !== null).length} open follow-up issue(s): ${count("reminded")} reminded, ${count("escalated")} escalated as overdue, ${count("already-done")} already notified, ${count("not-due")} not due yet, ${errors.length} error(s).`,
     );
   }
-  return { exitCode: errors.length > 0 ? 1 : 0, outcomes };
+  return errors.length > 0 ? EXIT.error : EXIT.ok;
 }
 
 export function parseRepo(text: string): RepoRef {
@@ -61,33 +80,33 @@ export function parseRepo(text: string): RepoRef {
   return { owner: match[1]!, repo: match[2]! };
 }
 
-function baseUrl(env: NodeJS.ProcessEnv): string | undefined {
-  if (!env.GHE_HOST) return undefined;
-  return `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}/api/v3`;
-}
-
-/** Clients from the environment (see the header). */
-export function clientsFromEnv(env: NodeJS.ProcessEnv = process.env): SweepClients {
-  const url = baseUrl(env);
-  if (env.GITHUB_TOKEN) {
-    const octokit = new ProbotOctokit({ auth: { token: env.GITHUB_TOKEN }, ...(url ? { baseUrl: url } : {}) }) as GitHubClient;
-    return {
-      targets: async (repos) => {
-        if (repos.length === 0) throw new Error("with GITHUB_TOKEN, name the repositories to sweep with --repo OWNER/REPO (repeatable)");
-        return [{ octokit, repositories: repos }];
-      },
-    };
-  }
-  const privateKey = env.PRIVATE_KEY ?? (env.PRIVATE_KEY_PATH ? readFileSync(env.PRIVATE_KEY_PATH, "utf8") : undefined);
-  if (!env.APP_ID || !privateKey) {
-    throw new Error("no credentials: set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
-  }
-  const appOctokit = new ProbotOctokit({ auth: { appId: Number(env.APP_ID), privateKey }, ...(url ? { baseUrl: url } : {}) }) as GitHubClient;
-  return { targets: (repos) => installationTargets(appOctokit, repos) };
+/** Clients from the credentials (see the header). */
+export function clientsFromEnv(io: CliIO, args: Pick<SweepArgs, "token">, Octokit: typeof ProbotOctokit = ProbotOctokit): SweepClients {
+  const token = args.token ?? io.env.GITHUB_TOKEN;
+  return {
+    targets: async (repos) => {
+      if (token) {
+        if (repos.length === 0) throw new CredentialsError("with a token, name the repositories to sweep with --repo OWNER/REPO (repeatable)");
+        return [{ octokit: await createGitHubClient(io, { token, Octokit }), repositories: repos }];
+      }
+      if (repos.length > 0) {
+        // The app, as the installation of each named repository.
+        const targets = [];
+        for (const r of repos) targets.push({ octokit: await createGitHubClient(io, { owner: r.owner, repo: r.repo, Octokit }), repositories: [r] });
+        return targets;
+      }
+      if (!io.env.APP_ID) {
+        throw new CredentialsError("No GitHub credentials: set APP_ID and PRIVATE_KEY / PRIVATE_KEY_PATH to sweep every installation, or give --token and --repo.");
+      }
+      const baseUrl = apiBaseUrl(io.env);
+      const appOctokit = new Octokit({ ...(baseUrl ? { baseUrl } : {}), auth: { appId: io.env.APP_ID, privateKey: await loadPrivateKey(io) } }) as GitHubClient;
+      return installationTargets(appOctokit, [], Octokit);
+    },
+  };
 }
 
 /** One client per installation; with --repo, only installations (and repositories) that were named. */
-export async function installationTargets(appOctokit: GitHubClient, repos: RepoRef[]): Promise<{ octokit: GitHubClient; repositories?: RepoRef[] }[]> {
+export async function installationTargets(appOctokit: GitHubClient, repos: RepoRef[], Octokit: typeof ProbotOctokit = ProbotOctokit): Promise<{ octokit: GitHubClient; repositories?: RepoRef[] }[]> {
   const installations = await appOctokit.paginate("GET /app/installations", { per_page: 100 });
   const targets: { octokit: GitHubClient; repositories?: RepoRef[] }[] = [];
   for (const installation of installations) {
@@ -100,34 +119,22 @@ export async function installationTargets(appOctokit: GitHubClient, repos: RepoR
     const octokit = (await appOctokit.auth({
       type: "installation",
       installationId: installation.id,
-      factory: (auth: Record<string, unknown>) => new ProbotOctokit({ baseUrl, auth: { ...auth, installationId: installation.id } }),
+      factory: (auth: Record<string, unknown>) => new Octokit({ baseUrl, auth: { ...auth, installationId: installation.id } }),
     })) as GitHubClient;
     targets.push({ octokit, repositories: wanted.length > 0 ? wanted : await installationRepositories(octokit) });
   }
   return targets;
 }
 
-export function registerSweepCommand(program: Command, clients: () => SweepClients = () => clientsFromEnv()): void {
+export function registerSweepCommand(program: Command, io: CliIO = processIO, deps: SweepDeps = {}): void {
   program
     .command("sweep")
     .description("one sweep of emergency follow-up issues: a reminder before the due time, the `overdue` label and an escalation when late (each once)")
-    .option("--repo <owner/repo>", "repository to sweep (repeatable; default: every repository of every installation)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--repo <owner/repo>", "repository to sweep (repeatable; default with app credentials: every repository of every installation)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--label <label>", "label that marks follow-up issues (repeatable; default: SWEEP_LABELS or post-implementation-review)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--token <token>", "GitHub token (default: GITHUB_TOKEN; otherwise the app's credentials)")
     .option("--json", "print the outcome of every follow-up issue as JSON")
-    .action(async (options: { repo: string[]; label: string[]; json?: boolean }) => {
-      try {
-        const { exitCode } = await runSweep({
-          clients: clients(),
-          repos: options.repo.map(parseRepo),
-          labels: options.label.length > 0 ? options.label : sweepLabelsFromEnv(),
-          now: new Date(),
-          write: (line) => process.stdout.write(`${line}\n`),
-          ...(options.json ? { json: true } : {}),
-        });
-        process.exitCode = exitCode;
-      } catch (error) {
-        process.stderr.write(`change-policy sweep: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exitCode = 1;
-      }
+    .action(async (options: SweepArgs) => {
+      io.exit(await runSweep(options, io, deps));
     });
 }

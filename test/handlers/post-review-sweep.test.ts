@@ -1,7 +1,5 @@
 import nock from "nock";
-import { Command } from "commander";
 import { parseConfigText } from "../../src/config/load.js";
-import { runSweep, registerSweepCommand, type SweepClients } from "../../src/cli/sweep.js";
 import { openPostImplementationReview } from "../../src/handlers/emergency-followup.js";
 import { sweepIntervalFromEnv, sweepRepository } from "../../src/handlers/post-review-sweep.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
@@ -110,75 +108,6 @@ describe("sweeping open follow-up issues", () => {
     const comments = store.commentsOn("Codertocat", "Hello-World", issue!.number);
     expect(comments).toHaveLength(1);
     expect(comments[0]).toContain("@alice: this post-implementation review is **overdue** — it was due at 2026-09-03T08:00:00Z (82 d 4 h ago)");
-  });
-});
-
-describe("`change-policy sweep` against a mocked API", () => {
-  const tokenClients = (): SweepClients => ({ targets: async (repos) => [{ octokit: octokit(), repositories: repos }] });
-
-  test("sweeps the given repositories, prints what it did and exits 0; run twice, it comments once", async () => {
-    followUp(2, "2026-11-26T10:00:00Z");
-    followUp(3, "2026-11-25T10:00:00Z", []);
-    const lines: string[] = [];
-    const run = () => runSweep({ clients: tokenClients(), repos: [REPO], labels: ["post-implementation-review"], now: new Date("2026-11-26T01:00:00Z"), write: (l) => lines.push(l) });
-    const first = await run();
-    expect(first.exitCode).toBe(0);
-    expect(lines).toEqual([
-      // GitHub lists newest first
-      "Codertocat/Hello-World#11: escalated",
-      "Codertocat/Hello-World#10: reminded",
-      "Swept 2 open follow-up issue(s): 1 reminded, 1 escalated as overdue, 0 already notified, 0 not due yet, 0 error(s).",
-    ]);
-    expect(store.commentsOn("Codertocat", "Hello-World", 11)[0]).toContain("Reviewers of `cto-ciso` (nobody is assigned): this post-implementation review is **overdue**");
-    lines.length = 0;
-    await run();
-    expect(lines.at(-1)).toBe("Swept 2 open follow-up issue(s): 0 reminded, 0 escalated as overdue, 1 already notified, 1 not due yet, 0 error(s).");
-    expect(store.commentsOn("Codertocat", "Hello-World", 10)).toHaveLength(1);
-    expect(store.commentsOn("Codertocat", "Hello-World", 11)).toHaveLength(1);
-  });
-
-  test("with app credentials it sweeps every repository of every installation", async () => {
-    followUp(2, "2026-11-25T10:00:00Z");
-    github
-      .on("GET", "/app/installations?per_page=100", 200, [{ id: 2, account: { login: "Codertocat" } }])
-      .on("GET", "/installation/repositories?per_page=100", 200, { total_count: 2, repositories: [
-        { name: "Hello-World", owner: { login: "Codertocat" }, archived: false },
-        { name: "old", owner: { login: "Codertocat" }, archived: true },
-      ] });
-    const { installationTargets } = await import("../../src/cli/sweep.js");
-    const appOctokit = octokit();
-    (appOctokit as { auth: unknown }).auth = async () => octokit();
-    const lines: string[] = [];
-    const result = await runSweep({ clients: { targets: (repos) => installationTargets(appOctokit, repos) }, repos: [], labels: ["post-implementation-review"], now: new Date("2026-11-26T01:00:00Z"), write: (l) => lines.push(l) });
-    expect(result.exitCode).toBe(0);
-    expect(lines[0]).toBe("Codertocat/Hello-World#10: escalated");
-    expect(github.calls()).toEqual([
-      "GET /app/installations?per_page=100",
-      "GET /installation/repositories?per_page=100",
-      `GET ${LIST_OPEN}`,
-      "GET /repos/Codertocat/Hello-World/issues/10/comments?per_page=100",
-      "POST /repos/Codertocat/Hello-World/issues/10/comments",
-      "POST /repos/Codertocat/Hello-World/issues/10/labels",
-    ]);
-  });
-
-  test("an API failure is reported and makes the command exit 1", async () => {
-    nock.cleanAll();
-    github = new FakeGitHub();
-    github.on("GET", "/repos/acme/broken/issues?state=open&labels=post-implementation-review&per_page=100", 403, { message: "Resource not accessible by integration" });
-    const program = new Command().exitOverride();
-    const out: string[] = [];
-    const write = process.stdout.write;
-    process.stdout.write = ((s: string) => out.push(s)) as never;
-    try {
-      registerSweepCommand(program, tokenClients);
-      await program.parseAsync(["node", "change-policy", "sweep", "--repo", "acme/broken"]);
-    } finally {
-      process.stdout.write = write;
-    }
-    expect(process.exitCode).toBe(1);
-    process.exitCode = 0;
-    expect(out.join("")).toContain("acme/broken: error (could not list issues: 403: Resource not accessible by integration");
   });
 });
 
