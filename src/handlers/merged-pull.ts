@@ -5,6 +5,7 @@ import type { Probot } from "probot";
 import type { AppDependencies } from "../app.js";
 import type { GitHubClient } from "../github/client.js";
 import { readPullContext } from "../github/pull-context.js";
+import { defaultConfig } from "../config/schema.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import { openPostImplementationReview } from "./emergency-followup.js";
 import { reportBypassMerge } from "./incidents.js";
@@ -17,15 +18,14 @@ export function registerMergedPull(app: Probot, deps: AppDependencies): void {
     const octokit = context.octokit as GitHubClient;
     const ctx = await readPullContext(octokit, pull, { appId: deps.appId, installationId: context.payload.installation?.id });
     if (ctx.kind === "no-policy") return;
-    if (ctx.kind === "invalid-policy") {
-      // Without a valid policy the class is unknown; the check could not have passed, so this is a bypass.
-      log.warn({ problems: ctx.problems.length }, "merged under an invalid policy");
-    }
-    if (ctx.kind !== "ready") return;
-    const verdict = evaluatePull(ctx.config, ctx.snapshot);
-    const merged = { config: ctx.config, snapshot: ctx.snapshot, verdict, check: ctx.check, now: deps.now(), log };
+    // Under an invalid policy nothing could be evaluated; whether the merge bypassed the check is
+    // judged from the check itself, and the incident is filed with the default incident settings.
+    const config = ctx.kind === "ready" ? ctx.config : defaultConfig();
+    if (ctx.kind === "invalid-policy") log.warn({ problems: ctx.problems.length }, "merged under an invalid policy");
+    const verdict = evaluatePull(config, ctx.snapshot);
+    const merged = { config, snapshot: ctx.snapshot, verdict, check: ctx.check, now: deps.now(), log };
     log.info({ changeClass: verdict.changeClass, checkAtMerge: ctx.check?.conclusion ?? null }, "pull request merged");
-    if (verdict.changeClass === "emergency") await openPostImplementationReview(octokit, merged);
+    if (verdict.changeClass === "emergency" && ctx.kind === "ready") await openPostImplementationReview(octokit, merged);
     else if (ctx.check?.conclusion !== "success") await reportBypassMerge(octokit, merged);
   });
 }
