@@ -1,3 +1,4 @@
+/* global fetch, performance, structuredClone -- Node 20 globals */
 // Burst benchmark: the real app (Probot with its real webhook HTTP handler, signed deliveries)
 // against a local GitHub-compatible HTTP server that counts every request, the ones GitHub would
 // count against the rate limit (not 304s), and check writes. Run after `npm run build`:
