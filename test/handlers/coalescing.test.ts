@@ -4,6 +4,7 @@ import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
+import { startRedis, type RedisProcess } from "../helpers/redis.js";
 
 const CONFIG = "classes:\n  standard:\n    approvals: []\n";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -113,4 +114,35 @@ test("an evaluation that fails in the background still fails the check (closed)"
   const check = github.requests.find((r) => r.path.endsWith("/check-runs"))!.body;
   expect(check.conclusion).toBe("failure");
   expect(check.output.summary).toContain("GitHub had an internal error (502).");
+});
+
+describe("two replicas sharing Redis", () => {
+  let redis: RedisProcess;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  test("a burst whose deliveries land on both replicas is evaluated once, with one check write", async () => {
+    const settings = { windowMs: 100, maxWaitMs: 5_000, redisUrl: redis.url };
+    const replicas = [await testApp(settings), await testApp(settings)];
+    readsAndWrite();
+    const deliveries = burst();
+    for (const [i, d] of deliveries.entries()) {
+      await replicas[i % 2]!.probot.receive(d as never);
+      await sleep(5);
+    }
+    expect(github.calls()).toEqual([]);
+    // Both replicas' windows end; Redis lets exactly one of them evaluate (no flushing here).
+    await sleep(400);
+    expect(replicas.map((r) => r.app.pending())).toEqual([0, 0]);
+    expect(github.calls()).toEqual([
+      "POST /graphql",
+      "GET /repos/Codertocat/Hello-World/contents/.github%2Fchange-policy.yml?ref=master",
+      "POST /repos/Codertocat/Hello-World/check-runs",
+    ]);
+    await Promise.all(replicas.map((r) => r.app.drain()));
+  });
 });
