@@ -37,7 +37,10 @@ export const LOW_BUDGET_SLOWDOWN = envNumber("LOW_BUDGET_SLOWDOWN", 10);
 export class ApiBudget {
   private readonly limits = new Map<string, RateLimit>();
   private readonly warned = new Map<string, number>();
+  /** Every request made through watched clients. */
   readonly totals: Spending = emptySpending();
+  /** What evaluations spent, summed, and how many there were (average = sum / count; for metrics). */
+  readonly evaluations = { count: 0, spent: emptySpending() };
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -58,6 +61,12 @@ export class ApiBudget {
       remaining,
       resetAt: Number.isFinite(reset) ? reset * 1000 : this.now() + 3_600_000,
     });
+  }
+
+  /** Adds one evaluation's spending to the totals. */
+  recordEvaluation(spent: Spending): void {
+    this.evaluations.count += 1;
+    for (const key of Object.keys(spent) as (keyof Spending)[]) this.evaluations.spent[key] += spent[key];
   }
 
   /** Every installation's last known limits, for metrics and logs. */

@@ -134,6 +134,7 @@ export function scheduleEvaluation(
   const key = `${installation}:${owner}/${repo}#${number}`.toLowerCase();
   const evaluate = async () => {
     const { result, spent } = await measureSpending(() => evaluatePullRequest(octokit, request, deps, log));
+    background.budget.recordEvaluation(spent);
     log.info({ spent, result: result.result }, "GitHub requests spent by the evaluation");
   };
   // Queued re-evaluations are already paced; they still merge with a burst in progress.

@@ -78,9 +78,14 @@ test("a warm re-evaluation sends the ETags back; 304s are free, so it costs 1 co
   github = new FakeGitHub();
   github.on("POST", "/graphql", 200, pull({ conclusion: "SUCCESS", title: first.output.title, summary: first.output.summary }));
   github.scope.get(CONFIG_URL).matchHeader("if-none-match", '"config-v1"').reply(304, "", limits(4989));
+  const evaluationsBefore = structuredClone(t.budget.evaluations);
   const warm = await evaluate();
   expect(github.calls()).toEqual(["POST /graphql", `GET ${CONFIG_URL}`]);
   expect(warm).toEqual({ requests: 2, counted: 1, notModified: 1 });
+  // The same numbers are what the evaluation reports as its own spending (for logs and metrics).
+  expect(t.budget.evaluations.count - evaluationsBefore.count).toBe(1);
+  expect(t.budget.evaluations.spent.counted - evaluationsBefore.spent.counted).toBe(1);
+  expect(t.budget.evaluations.spent.writes - evaluationsBefore.spent.writes).toBe(0);
 });
 
 test("a changed policy file is read in full despite the remembered ETag", async () => {
