@@ -72,6 +72,19 @@ test("six deliveries within the window: answered at once, then one evaluation an
   expect(t.app.pending()).toBe(0);
 });
 
+test("graceful shutdown: drain() evaluates what waits for its window now, then nothing is pending", async () => {
+  const t = await testApp({ windowMs: 60_000, maxWaitMs: 600_000 });
+  readsAndWrite();
+  await deliver(t, burst().slice(0, 3));
+  expect(t.app.pending()).toBe(1);
+  const started = Date.now();
+  await t.app.drain();
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(github.calls()).toHaveLength(3);
+  expect(github.calls().at(-1)).toBe("POST /repos/Codertocat/Hello-World/check-runs");
+  expect(t.app.pending()).toBe(0);
+});
+
 test("an unchanged re-evaluation writes nothing", async () => {
   const t = await testApp({ windowMs: 20 });
   readsAndWrite();
