@@ -12,6 +12,7 @@ const CHECK_RUN = {
   output: { title: "Normal change: 1 requirement missing", summary: "…" },
   actions: [{ label: "Re-evaluate", description: "Evaluate the policy again now", identifier: "re-evaluate" }],
 };
+const without = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 const createCheckRun = (body: unknown) => checkRequest({ method: "POST", path: "/repos/o/r/check-runs", headers: JSON_HEADERS, body });
 
 describe("REST requests", () => {
@@ -58,6 +59,12 @@ describe("REST requests", () => {
     ]);
   });
 
+  test("formats are checked: completed_at must be a date-time", () => {
+    expect(createCheckRun({ ...CHECK_RUN, completed_at: "yesterday" })).toEqual([
+      'POST /repos/o/r/check-runs: body/completed_at must match format "date-time"',
+    ]);
+  });
+
   test("check run limits: action label ≤ 20, description ≤ 40, identifier ≤ 20, at most 3 actions", () => {
     const action = { label: "Re-evaluate the policy", description: "Evaluate the policy again now, right away", identifier: "re-evaluate-the-policy" };
     expect(createCheckRun({ ...CHECK_RUN, actions: [action, action, action, action] })).toEqual(
@@ -74,13 +81,11 @@ describe("REST requests", () => {
   });
 
   test("missing required fields, undocumented fields, a body GitHub takes none for, and prose-only rules are reported", () => {
-    const { head_sha: _, ...withoutSha } = CHECK_RUN;
-    expect(createCheckRun(withoutSha)).toEqual(["POST /repos/o/r/check-runs: body must have required property 'head_sha'"]);
+    expect(createCheckRun(without(CHECK_RUN, "head_sha"))).toEqual(["POST /repos/o/r/check-runs: body must have required property 'head_sha'"]);
     expect(createCheckRun({ ...CHECK_RUN, output: { ...CHECK_RUN.output, titel: "x" } })).toEqual([
       "POST /repos/o/r/check-runs: body/output/titel is not a documented field",
     ]);
-    const { conclusion: __, ...withoutConclusion } = CHECK_RUN;
-    expect(createCheckRun(withoutConclusion)).toEqual([
+    expect(createCheckRun(without(CHECK_RUN, "conclusion"))).toEqual([
       "POST /repos/o/r/check-runs: body: a check run that is completed (status or completed_at) must have a conclusion",
     ]);
     expect(createCheckRun(undefined)).toEqual(["POST /repos/o/r/check-runs: POST /repos/{owner}/{repo}/check-runs requires a request body, but none was sent"]);

@@ -97,7 +97,10 @@ export function descriptionLoadMs(): number {
 // OpenAPI 3.0 schema → JSON Schema that Ajv validates
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-(addFormatsModule as unknown as { default: (a: Ajv) => void }).default?.(ajv) ?? (addFormatsModule as unknown as (a: Ajv) => void)(ajv);
+// ajv-formats is CommonJS: under Node's ESM loader the plugin is the default export itself.
+type FormatsPlugin = (a: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as unknown as FormatsPlugin;
+addFormats(ajv);
 // Formats GitHub's description uses that JSON Schema does not define: not checkable, so accepted.
 for (const name of ["int32", "int64", "binary", "repo.nwo", "uri-template", "float", "double", "byte", "password"]) {
   if (!ajv.formats[name]) ajv.addFormat(name, true);
