@@ -127,6 +127,21 @@ describe("GraphQL requests", () => {
     ]);
   });
 
+  test("GitHub's resource limits: first/last on every connection, 1 to 100, at most 500,000 nodes", () => {
+    const pull = (connections: string, variables: Record<string, unknown> = {}) =>
+      graphql({
+        query: `query($owner: String!, $name: String!${connections.includes("$n") ? ", $n: Int" : ""}) { repository(owner: $owner, name: $name) { ${connections} } }`,
+        variables: { owner: "o", name: "r", ...variables },
+      });
+    expect(pull("pullRequests(first: 100) { nodes { files(first: 50) { nodes { path } } } }")).toEqual([]);
+    expect(pull("pullRequests { totalCount }")).toEqual(["POST /graphql: connection pullRequests needs a `first` or `last` argument"]);
+    expect(pull("pullRequests(first: 101) { totalCount }")).toEqual(["POST /graphql: connection pullRequests asks for 101 records; GitHub allows 1 to 100"]);
+    expect(pull("pullRequests(last: $n) { totalCount }", { n: 0 })).toEqual(["POST /graphql: connection pullRequests asks for 0 records; GitHub allows 1 to 100"]);
+    expect(pull("pullRequests(first: 100) { nodes { reviews(first: 100) { nodes { comments(first: 100) { nodes { id } } } } } }")).toEqual([
+      "POST /graphql: query can return 1010100 nodes; GitHub allows at most 500000",
+    ]);
+  });
+
   test("a query that does not parse, or no query at all, is reported", () => {
     expect(graphql({ query: "query { repository(" })).toEqual([expect.stringContaining("POST /graphql: query does not parse: Syntax Error")]);
     expect(graphql({ variables: {} })).toEqual(["POST /graphql: body must be a JSON object with a `query` string"]);

@@ -14,6 +14,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import {
   buildClientSchema,
+  type FieldNode,
+  getNamedType,
   getVariableValues,
   type GraphQLError,
   type GraphQLSchema,
@@ -21,7 +23,10 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
+  TypeInfo,
   validate as validateGraphQL,
+  visit,
+  visitWithTypeInfo,
 } from "graphql";
 
 export interface ApiRequest {
@@ -364,6 +369,59 @@ function githubGraphQLSchema(): GraphQLSchema {
   }
 }
 
+/** GitHub's documented GraphQL resource limits: https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api */
+const MAX_PAGE = 100;
+const MAX_NODES = 500_000;
+
+/**
+ * Every connection must say `first` or `last` (1–100), and the nodes a query can return — each
+ * connection's page size times those of the connections around it — must stay within 500,000.
+ * Fields inside named fragments are not followed (the app's queries use inline fragments only).
+ */
+function connectionLimits(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): string[] {
+  const typeInfo = new TypeInfo(schema);
+  const problems: string[] = [];
+  const multipliers = [1];
+  let nodes = 0;
+  const argument = (node: FieldNode, name: string): unknown => {
+    const value = node.arguments?.find((a) => a.name.value === name)?.value;
+    if (value?.kind === Kind.INT) return Number(value.value);
+    if (value?.kind === Kind.VARIABLE) return variables[value.name.value];
+    return value === undefined ? undefined : NaN;
+  };
+  visit(
+    operation,
+    visitWithTypeInfo(typeInfo, {
+      Field: {
+        enter(node) {
+          const outer = multipliers.at(-1)!;
+          const type = getNamedType(typeInfo.getType());
+          if (!type?.name.endsWith("Connection")) {
+            multipliers.push(outer);
+            return;
+          }
+          const first = argument(node, "first");
+          const last = argument(node, "last");
+          const size = (first ?? last) as number | undefined | null;
+          if (size === undefined || size === null) {
+            problems.push(`connection ${node.name.value} needs a \`first\` or \`last\` argument`);
+          } else if (!(Number.isInteger(size) && size >= 1 && size <= MAX_PAGE)) {
+            problems.push(`connection ${node.name.value} asks for ${String(size)} records; GitHub allows 1 to ${MAX_PAGE}`);
+          }
+          const pageSize = typeof size === "number" && Number.isFinite(size) ? size : MAX_PAGE;
+          nodes += outer * pageSize;
+          multipliers.push(outer * pageSize);
+        },
+        leave() {
+          multipliers.pop();
+        },
+      },
+    }),
+  );
+  if (nodes > MAX_NODES) problems.push(`query can return ${nodes} nodes; GitHub allows at most ${MAX_NODES}`);
+  return problems;
+}
+
 function checkGraphQL(body: unknown): string[] {
   if (!body || typeof body !== "object" || typeof (body as { query?: unknown }).query !== "string") {
     return ["body must be a JSON object with a `query` string"];
@@ -388,6 +446,7 @@ function checkGraphQL(body: unknown): string[] {
   // Covers "declared non-null but not provided" as well as values of the wrong type.
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   problems.push(...(coerced.errors ?? []).map((e) => `variables: ${e.message}`));
+  if (problems.length === 0 && coerced.coerced) problems.push(...connectionLimits(schema, operation, coerced.coerced));
   return problems;
 }
 
