@@ -84,7 +84,7 @@ export async function createGitHubClient(io: CliIO, options: GitHubClientOptions
   return new Octokit({ ...common, auth: { appId, privateKey, installationId } });
 }
 
-async function loadPrivateKey(io: CliIO): Promise<string> {
+export async function loadPrivateKey(io: CliIO): Promise<string> {
   // Environments often store the key on one line with literal "\n".
   if (io.env.PRIVATE_KEY) return io.env.PRIVATE_KEY.replace(/\\n/g, "\n");
   const path = io.env.PRIVATE_KEY_PATH;

@@ -11,6 +11,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT, processIO, type CliIO } from "./io.js";
 import { registerValidateCommand } from "./validate.js";
 import { registerExplainCommand } from "./explain.js";
+import { registerSweepCommand } from "./sweep.js";
 
 export function buildProgram(io: CliIO = processIO): Command {
   const program = new Command("change-policy")
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIO = processIO): Command {
   // Settings above are inherited by commands registered after them.
   registerValidateCommand(program, io);
   registerExplainCommand(program, io);
+  registerSweepCommand(program, io);
   return program;
 }
 
