@@ -15,7 +15,7 @@ afterAll(() => nock.enableNetConnect());
 test("a conformant request leaves no problem, and its headers are recorded", async () => {
   const github = new FakeGitHub().on("POST", "/repos/o/r/check-runs", 201, { id: 7 });
   await octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner: "o", repo: "r", name: "Change Policy", head_sha: "abc" });
-  expect(github.requests[0]?.headers["content-type"]).toMatch(/^application\/json/);
+  expect(github.requests[0]?.headers?.["content-type"]).toMatch(/^application\/json/);
   expect(github.apiProblems()).toEqual([]);
 });
 

@@ -54,7 +54,8 @@ export function examplePayload<T = Record<string, any>>(name: string, action: st
 export interface RecordedRequest {
   method: string;
   path: string;
-  headers: Record<string, string | string[] | number | undefined>;
+  /** As sent (lower-case names); recorders that leave them out skip the content-type check. */
+  headers?: Record<string, string | string[] | number | undefined>;
   body: any;
 }
 
