@@ -100,6 +100,24 @@ export const DEFAULT_NORMAL_PATHS = [
   ".github/workflows/**",
 ];
 
+const DEFAULT_SECTIONS: Record<string, SectionConfig> = {
+  description: { headings: ["Description", "Summary", "Purpose"], min_length: 20 },
+  impact: { headings: ["Impact analysis", "Impact"], min_length: 20 },
+  rollback: { headings: ["Rollback plan", "Rollback"], min_length: 20 },
+  testing: { headings: ["Testing", "Test plan"], min_length: 10 },
+};
+
+const DEFAULT_FIELDS: Record<string, FieldConfig> = {
+  owner: { names: ["Owner"], format: "login" },
+  target_date: { names: ["Target date"], format: "date" },
+};
+
+/** Names defined by default plus by the file; read from the raw value when a sibling failed validation. */
+function knownNames(defaults: Record<string, unknown>, value: unknown): string[] {
+  const own = typeof value === "object" && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+  return [...new Set([...Object.keys(defaults), ...own])];
+}
+
 export const configSchema = z
   .strictObject({
     // Probot's convention for inheriting another file; resolved before validation.
@@ -131,21 +149,11 @@ export const configSchema = z
     sections: z
       .record(requirementName, sectionSchema)
       .default({})
-      .transform((s): Record<string, SectionConfig> => ({
-        description: { headings: ["Description", "Summary", "Purpose"], min_length: 20 },
-        impact: { headings: ["Impact analysis", "Impact"], min_length: 20 },
-        rollback: { headings: ["Rollback plan", "Rollback"], min_length: 20 },
-        testing: { headings: ["Testing", "Test plan"], min_length: 10 },
-        ...s,
-      })),
+      .transform((s): Record<string, SectionConfig> => ({ ...DEFAULT_SECTIONS, ...s })),
     fields: z
       .record(requirementName, fieldSchema)
       .default({})
-      .transform((f): Record<string, FieldConfig> => ({
-        owner: { names: ["Owner"], format: "login" },
-        target_date: { names: ["Target date"], format: "date" },
-        ...f,
-      })),
+      .transform((f): Record<string, FieldConfig> => ({ ...DEFAULT_FIELDS, ...f })),
     classes: z
       .strictObject({
         standard: classSchema({ require: ["description"], approvals: [{ count: 1 }] }).prefault({}),
@@ -181,8 +189,11 @@ export const configSchema = z
   })
   .superRefine((config, ctx) => {
     // Cross-references: a typo in a group or requirement name must not disable a control.
-    const groups = new Set(Object.keys(config.groups));
-    const requirements = new Set([...Object.keys(config.sections), ...Object.keys(config.fields)]);
+    // zod still runs this check when a sibling key failed (its transform, which adds the default
+    // groups/sections/fields, then did not run), so the defaults are added here too: one typo must
+    // give one problem, not a cascade of false "unknown group" errors.
+    const groups = new Set(knownNames(DEFAULT_GROUPS, config.groups));
+    const requirements = new Set([...knownNames(DEFAULT_SECTIONS, config.sections), ...knownNames(DEFAULT_FIELDS, config.fields)]);
     const checkGroup = (name: string | undefined, path: (string | number)[]) => {
       if (name !== undefined && !groups.has(name)) {
         ctx.addIssue({ code: "custom", path, message: `unknown group "${name}" (known: ${[...groups].join(", ")})` });
