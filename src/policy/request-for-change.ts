@@ -70,15 +70,17 @@ export function readRequestForChange(body: string | null | undefined): RequestFo
       else addText(line);
       continue;
     }
+    let hadComment = false;
     if (inComment) {
       const end = line.indexOf("-->");
       if (end < 0) continue;
-      inComment = false;
+      hadComment = true;
       line = line.slice(end + 3);
     }
     const stripped = stripComments(line);
     line = stripped.text;
     inComment = stripped.unterminated;
+    hadComment ||= stripped.hadComment;
 
     const opening = openingFence(line);
     if (opening) {
@@ -101,7 +103,7 @@ export function readRequestForChange(body: string | null | undefined): RequestFo
     }
     flushPending();
     if (isThematicBreak(line)) continue;
-    if (line.trim() === "" || startsBlock(line) || stripped.hadComment) {
+    if (line.trim() === "" || startsBlock(line) || hadComment) {
       // Blank lines, list items and lines that held a comment cannot become setext headings.
       readLine(line, rfc);
       addText(line);
