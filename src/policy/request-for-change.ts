@@ -158,16 +158,27 @@ export function fieldStatus(rfc: RequestForChange, field: FieldConfig): FieldSta
   return { present: false, reason: "missing" };
 }
 
+/**
+ * The box's text as configured, optionally followed by a note: "… deployment (snapshot 42)" or
+ * "…: snapshot 42". Not any longer sentence: "Database backup" must not be met by a ticked
+ * "Database backup not needed".
+ */
 export function isChecked(rfc: RequestForChange, text: string): boolean {
   const wanted = normalise(text);
-  return rfc.checked.some((c) => c === wanted || c.startsWith(`${wanted} `));
+  return rfc.checked.some((c) => {
+    if (!c.startsWith(wanted)) return false;
+    const rest = c.slice(wanted.length);
+    return rest === "" || NOTE_STARTS.some((start) => rest.startsWith(start));
+  });
 }
+
+const NOTE_STARTS = [" (", "(", ":", " - ", " – ", " — "];
 
 /** Reads a ticked checkbox or a "Name: value" field from one line of text outside code. */
 function readLine(line: string, rfc: RequestForChange): void {
   if (line.length > MAX_FIELD_LINE) return;
-  const content = withoutContainerMarkers(line);
-  const box = taskItem(content);
+  const { content, listItem } = withoutContainerMarkers(line);
+  const box = listItem ? taskItem(content) : null;
   if (box) {
     if (box.checked) rfc.checked.push(normalise(box.text));
     return;
@@ -185,7 +196,7 @@ function readField(line: string, fields: Map<string, string>): void {
 }
 
 /** Leading blockquote markers and one list marker ("> ", "- ", "* ", "+ ", "1. ", "2) ") removed. */
-function withoutContainerMarkers(line: string): string {
+function withoutContainerMarkers(line: string): { content: string; listItem: boolean } {
   let at = 0;
   for (;;) {
     while (line[at] === " " || line[at] === "\t") at++;
@@ -194,7 +205,7 @@ function withoutContainerMarkers(line: string): string {
   }
   const rest = line.slice(at);
   const marker = listMarkerLength(rest);
-  return marker > 0 ? rest.slice(marker).trimStart() : rest;
+  return marker > 0 ? { content: rest.slice(marker).trimStart(), listItem: true } : { content: rest, listItem: false };
 }
 
 /** Length of a list marker with its following space at the start of `text`; 0 when there is none. */
