@@ -57,7 +57,7 @@ export function readRequestForChange(body: string | null | undefined): RequestFo
   const flushPending = () => {
     if (pending === null) return;
     readLine(pending, rfc);
-    addText(pending);
+    addText(visibleText(pending));
     pending = null;
   };
 
@@ -106,7 +106,7 @@ export function readRequestForChange(body: string | null | undefined): RequestFo
     if (line.trim() === "" || startsBlock(line) || hadComment) {
       // Blank lines, list items and lines that held a comment cannot become setext headings.
       readLine(line, rfc);
-      addText(line);
+      addText(visibleText(line));
     } else {
       pending = line;
     }
@@ -184,6 +184,18 @@ function readLine(line: string, rfc: RequestForChange): void {
     return;
   }
   readField(content, rfc.fields);
+}
+
+/**
+ * A line as it reads on GitHub, for measuring a section: without list and quote markers, task
+ * boxes, and the backticks and asterisks of inline code and emphasis.
+ */
+function visibleText(line: string): string {
+  const { content, listItem } = withoutContainerMarkers(line);
+  const text = listItem && taskItem(content) ? content.slice(4) : content;
+  let out = "";
+  for (const c of text) if (c !== "`" && c !== "*") out += c;
+  return out;
 }
 
 /** "Owner: @alice", "**Owner:** @alice", "- Owner: @alice" all read as owner = "@alice". */

@@ -68,7 +68,7 @@ describe("sections", () => {
     ["n/a.", "## Description\nn/a.\n", { present: false, reason: "placeholder", length: 4 }],
     ["TBD", "## Description\n\nTBD\n", { present: false, reason: "placeholder", length: 3 }],
     ["TODO", "## Description\nTODO\n", { present: false, reason: "placeholder", length: 4 }],
-    ["*TODO*", "## Description\n*TODO*\n", { present: false, reason: "placeholder", length: 6 }],
+    ["*TODO*", "## Description\n*TODO*\n", { present: false, reason: "placeholder", length: 4 }],
     ["-", "## Description\n-\n", { present: false, reason: "placeholder", length: 1 }],
     ["None", "## Description\nNone\n", { present: false, reason: "placeholder", length: 4 }],
     ["nothing under the heading", "## Description\n## Impact\nx\n", { present: false, reason: "placeholder", length: 0 }],
@@ -80,9 +80,9 @@ describe("sections", () => {
     expect(section(body)).toEqual(expected);
   });
 
-  test("a sub-heading's text belongs to the section (heading titles count as text)", () => {
+  test("a sub-heading belongs to the section; list markers are not counted", () => {
     const body = "## Rollback plan\n### Steps\n1. Revert the merge commit\n2. Redeploy\n## Testing\nunit";
-    expect(section(body, rollback)).toEqual({ present: true, length: 44 });
+    expect(section(body, rollback)).toEqual({ present: true, length: 38 }); // "Steps Revert the merge commit Redeploy"
   });
 
   test("of two matching sections, one that is present wins; otherwise the longest tells why", () => {
@@ -222,7 +222,7 @@ describe("huge and pathological bodies are read in linear time", () => {
     const body = "## Description\nx\n".repeat(3000) + `## Description\n${TEXT}\n` + "- [x] a\n".repeat(1500);
     expect(body.length).toBeLessThan(MAX_BODY_CHARS);
     const rfc = readRequestForChange(body);
-    expect(sectionStatus(rfc, description)).toEqual({ present: true, length: 40 + 1500 * 8 });
+    expect(sectionStatus(rfc, description)).toEqual({ present: true, length: 40 + 1500 * 2 });
     expect(rfc.sections.get("description")).toHaveLength(3001);
     expect(rfc.checked).toHaveLength(1500);
   });
@@ -232,4 +232,9 @@ describe("huge and pathological bodies are read in linear time", () => {
       expect(readRequestForChange(body)).toEqual({ sections: new Map(), fields: new Map(), checked: [], truncated: false });
     }
   });
+});
+
+test("section length counts what a reader sees: no list markers, boxes, backticks or asterisks", () => {
+  const rfc = readRequestForChange("## Testing\n- [x] `npm test`\n> **ok**\n");
+  expect(sectionStatus(rfc, { headings: ["Testing"], min_length: 1 })).toEqual({ present: true, length: 11 }); // "npm test ok"
 });
