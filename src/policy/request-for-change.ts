@@ -148,7 +148,10 @@ export function fieldStatus(rfc: RequestForChange, field: FieldConfig): FieldSta
         : { present: false, reason: "invalid", value };
     }
     if (field.format === "login") {
-      const login = value.split(/[\s,]/)[0]!.replace(/^@/, "");
+      // "@alice (backup @bob)" names alice; a bare word only when it is the whole value, so that
+      // "Owner: the platform team" is not read as the user @the.
+      const first = value.split(/[\s,]/)[0]!;
+      const login = first.startsWith("@") ? first.slice(1) : first === value ? first : "";
       return /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)
         ? { present: true, value: login.toLowerCase() }
         : { present: false, reason: "invalid", value };
