@@ -111,6 +111,7 @@ describe("fields", () => {
     ["inside a section", `## Description\n${TEXT}\n\nOwner: @alice`, { present: true, value: "alice" }],
     ["first one wins", "Owner: @alice\nOwner: @bob", { present: true, value: "alice" }],
     ["invalid login", "Owner: @not_a_login!", { present: false, reason: "invalid", value: "@not_a_login!" }],
+    ["free text is not a login", "Owner: the platform team", { present: false, reason: "invalid", value: "the platform team" }],
     ["template placeholder `@`", "Owner: @", { present: false, reason: "missing", value: "@" }],
     ["TBD", "Owner: TBD", { present: false, reason: "missing", value: "TBD" }],
     ["only a comment", "Owner: <!-- @login -->", { present: false, reason: "missing" }],
