@@ -39,7 +39,9 @@ export function parseConfigFile(text: string, source: string): Parsed<ConfigFile
         source,
         path: "",
         message: `invalid YAML: ${e.message.split("\n")[0]}`,
-        line: lines.linePos(e.pos[0]).line,
+        // An error at the end of the input (an unclosed bracket or quote) points at the last line
+        // with text, not at an empty line after it.
+        line: lines.linePos(Math.min(e.pos[0], text.trimEnd().length)).line,
       })),
     };
   }

@@ -28,9 +28,25 @@ describe("invalid configs give every problem with its key path and YAML line", (
     [
       "malformed YAML",
       "classes:\n  normal:\n    require: [description\n",
-      [`${SRC}:4: (file): invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`],
+      [`${SRC}:3: (file): invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`],
     ],
     ["duplicate key", "groups: {}\ngroups: {}\n", [`${SRC}:2: (file): invalid YAML: Map keys must be unique`]],
+    [
+      "unclosed quote at the end of the file",
+      "classes:\n  normal:\n    require: [\"impact]\n\n\n",
+      [
+        `${SRC}:3: (file): invalid YAML: Missing closing "quote`,
+        `${SRC}:3: (file): invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      ],
+    ],
+    [
+      "bad indentation: every YAML error is listed",
+      "groups:\n  cto-ciso:\n users: [a]\n   teams: [b/c]\n",
+      [
+        `${SRC}:2: (file): invalid YAML: All mapping items must start at the same column`,
+        `${SRC}:4: (file): invalid YAML: All mapping items must start at the same column`,
+      ],
+    ],
     ["a top-level list", "- classes\n- rules\n", [`${SRC}:1: (file): the file must be a mapping of keys (e.g. \`classes:\`), or empty`]],
     ["a top-level scalar", "normal\n", [`${SRC}:1: (file): the file must be a mapping of keys (e.g. \`classes:\`), or empty`]],
     ["typo in a top-level key", "approvals: {}\nclases:\n  normal: {}\n", [`${SRC}:2: clases: unknown key "clases" (check the spelling)`]],
