@@ -199,7 +199,7 @@ async function permissionOf(octokit: GitHubClient, owner: string, repo: string, 
   return permission;
 }
 
-async function teamMembers(octokit: GitHubClient, team: string, installationId?: number): Promise<string[]> {
+export async function teamMembers(octokit: GitHubClient, team: string, installationId?: number): Promise<string[]> {
   const key = `${installationId ?? "-"}:${team}`;
   const cached = memberCache.get(key);
   if (cached) return cached;
