@@ -47,7 +47,12 @@ export function unauthorizedCommits(
 
 /** Where incident issues go: `incidents.repository` ("repo" or "owner/repo"), else where it happened. */
 export function incidentRepository(config: Pick<Config, "incidents">, where: RepoKey): RepoKey {
-  const configured = config.incidents.repository.trim();
+  return configuredRepository(config.incidents.repository, where);
+}
+
+/** A repository setting of the config: "" = where it happened, "repo" = same owner, or "owner/repo". */
+export function configuredRepository(setting: string, where: RepoKey): RepoKey {
+  const configured = setting.trim();
   if (configured === "") return where;
   const slash = configured.indexOf("/");
   return slash < 0 ? { owner: where.owner, repo: configured } : { owner: configured.slice(0, slash), repo: configured.slice(slash + 1) };
