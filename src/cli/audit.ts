@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { isValid, parseISO } from "date-fns";
-import { ProbotOctokit } from "probot";
+import type { ProbotOctokit } from "probot";
 import { defaultConfig, type Config } from "../config/schema.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
@@ -17,12 +17,15 @@ import {
   auditIncidents,
   auditPull,
   auditTotals,
-  followUpMarkerFor,
   type AuditReport,
 } from "../policy/audit.js";
 import { classifyChange } from "../policy/classify.js";
-import { configuredRepository, incidentRepository } from "../policy/incidents.js";
+import { incidentRepository } from "../policy/incidents.js";
+import { followUpMarker, followUpRepository, isoUtc } from "../policy/post-review.js";
 import { AUDIT_FORMATS, renderAuditReport, type AuditFormat } from "../render/audit-report.js";
+import { createGitHubClient } from "./github-client.js";
+import { EXIT, processIO, type CliIO } from "./io.js";
+import { parseRepo } from "./sweep.js";
 
 export interface AuditOptions {
   owner: string;
@@ -57,7 +60,7 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
     return policies.get(key)!;
   };
 
-  progress(`Listing pull requests of ${options.owner}/${options.repo} merged ${utc(options.since)} – ${utc(options.until)}…`);
+  progress(`Listing pull requests of ${options.owner}/${options.repo} merged ${isoUtc(options.since)} – ${isoUtc(options.until)}…`);
   const merged = await listMergedPulls(octokit, { ...where, since: options.since, until: options.until, appId: options.appId, progress });
   progress(`${merged.length} merged pull requests; reading policies and group members…`);
 
@@ -80,7 +83,7 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
   const followUps = new Map<string, Promise<IssueRecord[]>>();
   const followUpsIn = (config: Config) => {
     const post = config.classes.emergency.post_review;
-    const target = configuredRepository(post.repository, where);
+    const target = followUpRepository(post, where);
     const label = post.labels[0];
     const key = `${target.owner}/${target.repo}:${label ?? ""}`;
     if (!followUps.has(key)) followUps.set(key, label ? listIssuesWithLabel(octokit, target, label, options.since) : Promise.resolve([]));
@@ -95,7 +98,7 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
     const config = policy.config;
     let followUp: IssueRecord | null = null;
     if (classifyChange(config, pr).changeClass === "emergency") {
-      const marker = followUpMarkerFor(where.owner, where.repo, pr.number);
+      const marker = followUpMarker({ ...where, number: pr.number });
       followUp = (await followUpsIn(config)).filter((i) => i.body.includes(marker)).sort((a, b) => a.number - b.number)[0] ?? null;
     }
     pulls.push(auditPull(config, pr, check, followUp, now));
@@ -112,9 +115,9 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
   const usedRefs = [...new Set(pulls.length ? merged.map((m) => m.snapshot.baseRef) : [])].sort();
   return {
     repository: `${options.owner}/${options.repo}`,
-    since: utc(options.since),
-    until: utc(options.until),
-    generatedAt: utc(now),
+    since: isoUtc(options.since),
+    until: isoUtc(options.until),
+    generatedAt: isoUtc(now),
     policies: await Promise.all(usedRefs.map(async (baseRef) => ({ baseRef, source: (await policyAt(baseRef)).source }))),
     totals: auditTotals(pulls, incidents),
     exceptions: auditExceptions(pulls, incidents),
@@ -137,77 +140,64 @@ export function parseAuditDate(text: string, end: "start" | "end"): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
     const day = parseISO(`${trimmed}T00:00:00Z`);
     if (!isValid(day)) throw new Error(`"${text}" is not a valid date; write it as YYYY-MM-DD, e.g. 2026-07-01`);
-    const utcDay = new Date(day.getTime());
-    return end === "start" ? utcDay : new Date(utcDay.getTime() + 86_400_000 - 1000);
+    return end === "start" ? day : new Date(day.getTime() + 86_400_000 - 1000);
   }
   const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(trimmed) ? parseISO(trimmed) : new Date(NaN);
   if (!isValid(time)) throw new Error(`"${text}" is not a valid date; write it as YYYY-MM-DD (e.g. 2026-07-01) or an ISO 8601 time with a zone (2026-07-01T00:00:00Z)`);
   return time;
 }
 
-export interface AuditCommandDeps {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** Sets process exit status. */
-  exit: (code: number) => void;
-  /** The authenticated client for OWNER/REPO. */
-  client: (owner: string, repo: string, token: string | undefined) => Promise<GitHubClient>;
-  env: NodeJS.ProcessEnv;
+export interface AuditArgs {
+  repo: string;
+  since: string;
+  until: string;
+  format: AuditFormat;
+  token?: string;
 }
 
-const defaultDeps: AuditCommandDeps = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(`${text}\n`),
-  exit: (code) => {
-    process.exitCode = code;
-  },
-  client: async (_owner, _repo, token) => tokenClient(token ?? process.env.GITHUB_TOKEN, process.env),
-  env: process.env,
-};
-
-/** Until the shared CLI client lands: a token client with retries and rate-limit throttling on, GHE aware. */
-function tokenClient(token: string | undefined, env: NodeJS.ProcessEnv): GitHubClient {
-  if (!token) throw new Error("No GitHub credentials: pass --token or set GITHUB_TOKEN (a token that can read the repository's pull requests, checks and issues).");
-  const baseUrl = env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : undefined;
-  return new ProbotOctokit({ auth: { token }, ...(baseUrl ? { baseUrl } : {}) });
+export interface AuditDeps {
+  /** Tests pass a client against nock; by default it comes from the credentials (src/cli/github-client.ts). */
+  client?: GitHubClient;
+  now?: () => Date;
+  Octokit?: typeof ProbotOctokit;
 }
 
-export function registerAuditCommand(program: Command, deps: Partial<AuditCommandDeps> = {}): Command {
-  const d = { ...defaultDeps, ...deps };
-  return program
-    .command("audit")
-    .description("Build the audit report of a period from GitHub's records: merged PRs, their class, approvers, sections, check at merge, emergency reviews, incidents")
-    .requiredOption("--repo <owner/repo>", "repository to audit")
-    .requiredOption("--since <date>", "first day of the period (YYYY-MM-DD, UTC) or an ISO 8601 time")
-    .requiredOption("--until <date>", "last day of the period, included (YYYY-MM-DD, UTC) or an ISO 8601 time")
-    .addOption(new Option("--format <format>", "output format").choices(AUDIT_FORMATS as string[]).default("md"))
-    .option("--token <token>", "GitHub token (default: GITHUB_TOKEN)")
-    .action(async (opts: { repo: string; since: string; until: string; format: AuditFormat; token?: string }) => {
-      try {
-        const match = /^([A-Za-z0-9-]{1,39})\/([A-Za-z0-9_.-]{1,100})$/.exec(opts.repo.trim());
-        if (!match) throw new Error(`--repo "${opts.repo}" is not OWNER/REPO`);
-        const since = parseAuditDate(opts.since, "start");
-        const until = parseAuditDate(opts.until, "end");
-        if (since.getTime() > until.getTime()) throw new Error(`--since (${utc(since)}) is after --until (${utc(until)})`);
-        const appId = Number(d.env.APP_ID);
-        const octokit = await d.client(match[1]!, match[2]!, opts.token);
-        const report = await buildAuditReport(octokit, {
-          owner: match[1]!,
-          repo: match[2]!,
-          since,
-          until,
-          ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
-          progress: d.err,
-        });
-        d.out(renderAuditReport(report, opts.format));
-        d.exit(0);
-      } catch (error) {
-        d.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-        d.exit(2);
-      }
+/** Prints the report on stdout and progress on stderr; exit 0, or 2 when the report could not be built. */
+export async function runAudit(args: AuditArgs, io: CliIO, deps: AuditDeps = {}): Promise<number> {
+  try {
+    const { owner, repo } = parseRepo(args.repo);
+    const since = parseAuditDate(args.since, "start");
+    const until = parseAuditDate(args.until, "end");
+    if (since.getTime() > until.getTime()) throw new Error(`--since (${isoUtc(since)}) is after --until (${isoUtc(until)})`);
+    const appId = Number(io.env.APP_ID);
+    const octokit = deps.client ?? (await createGitHubClient(io, { owner, repo, ...(args.token ? { token: args.token } : {}), ...(deps.Octokit ? { Octokit: deps.Octokit } : {}) }));
+    const report = await buildAuditReport(octokit, {
+      owner,
+      repo,
+      since,
+      until,
+      now: (deps.now ?? (() => new Date()))(),
+      ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
+      progress: (message) => io.err(message),
     });
+    io.out(renderAuditReport(report, args.format).replace(/\r?\n$/, ""));
+    return EXIT.ok;
+  } catch (error) {
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.error;
+  }
 }
 
-function utc(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+export function registerAuditCommand(program: Command, io: CliIO = processIO, deps: AuditDeps = {}): void {
+  program
+    .command("audit")
+    .description("the audit report of a period from GitHub's records: merged PRs with class, approvers and groups, sections, check at merge, emergency reviews, incidents; totals and exceptions")
+    .requiredOption("--repo <owner/repo>", "repository to audit")
+    .requiredOption("--since <date>", "first day of the period (YYYY-MM-DD, UTC) or an ISO 8601 time with a zone")
+    .requiredOption("--until <date>", "last day of the period, included (YYYY-MM-DD, UTC) or an ISO 8601 time with a zone")
+    .addOption(new Option("--format <format>", "output format").choices([...AUDIT_FORMATS]).default("md"))
+    .option("--token <token>", "GitHub token (default: GITHUB_TOKEN; otherwise the app's credentials)")
+    .action(async (options: AuditArgs) => {
+      io.exit(await runAudit(options, io, deps));
+    });
 }

@@ -3,6 +3,7 @@
 // `Change Policy` check on the merged head commit (the same fragment an evaluation reads), so a
 // quarter of 300 PRs costs about 12 requests instead of hundreds. GitHub's search returns at most
 // 1,000 results per query; a period with more is split in halves until each half fits.
+import { isoUtc } from "../policy/post-review.js";
 import { CHECK_NAME } from "../render/check-output.js";
 import type { GitHubClient } from "./client.js";
 import { PULL_FIELDS, snapshotFromNode, type PullNode, type SnapshotResult } from "./snapshot.js";
@@ -49,7 +50,7 @@ export async function listMergedPulls(octokit: GitHubClient, options: MergedPull
     let after: string | null = null;
     for (;;) {
       const data: SearchResult = await octokit.graphql<SearchResult>(MERGED_PULLS_QUERY, {
-        q: `repo:${options.owner}/${options.repo} is:pr is:merged merged:${iso(from)}..${iso(to)}`,
+        q: `repo:${options.owner}/${options.repo} is:pr is:merged merged:${isoUtc(from)}..${isoUtc(to)}`,
         first: SEARCH_PAGE_SIZE,
         after,
         checkName: CHECK_NAME,
@@ -58,10 +59,10 @@ export async function listMergedPulls(octokit: GitHubClient, options: MergedPull
       const { issueCount, pageInfo } = data.search;
       if (after === null && issueCount > SEARCH_RESULT_CAP) {
         if (to.getTime() - from.getTime() < 2000) {
-          throw new Error(`more than ${SEARCH_RESULT_CAP} pull requests were merged within one second (${iso(from)}); GitHub's search cannot list them`);
+          throw new Error(`more than ${SEARCH_RESULT_CAP} pull requests were merged within one second (${isoUtc(from)}); GitHub's search cannot list them`);
         }
         const middle = new Date(Math.floor((from.getTime() + to.getTime()) / 2000) * 1000);
-        options.progress?.(`${issueCount} merged pull requests between ${iso(from)} and ${iso(to)}: more than search returns at once, splitting the period`);
+        options.progress?.(`${issueCount} merged pull requests between ${isoUtc(from)} and ${isoUtc(to)}: more than search returns at once, splitting the period`);
         ranges.unshift([from, middle], [new Date(middle.getTime() + 1000), to]);
         break;
       }
@@ -80,9 +81,4 @@ export async function listMergedPulls(octokit: GitHubClient, options: MergedPull
 
 function isPull(node: SearchedPull | Record<string, never> | null): node is SearchedPull {
   return node !== null && "number" in node;
-}
-
-/** Second precision, UTC, as GitHub's search qualifiers take it. */
-function iso(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

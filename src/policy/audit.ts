@@ -1,11 +1,12 @@
 // The quarterly audit (policy §10) as pure functions: what each merged pull request looked like to
 // the policy, how its emergency review went, and the totals and exceptions an auditor reads first.
 // src/cli/audit.ts gathers the records from GitHub; src/render/audit-report.ts prints them.
-import { addHours, isValid, parseISO } from "date-fns";
+import { isValid, parseISO } from "date-fns";
 import type { ChangeClass, Config } from "../config/schema.js";
 import { reviewerStandings } from "./approvals.js";
 import { classifyChange, isMember } from "./classify.js";
 import { readIncidentMarker } from "./incidents.js";
+import { completionTiming, dueTime, isoUtc, readReviewTerms } from "./post-review.js";
 import { readRequestForChange, sectionStatus } from "./request-for-change.js";
 import type { PullSnapshot } from "./snapshot.js";
 
@@ -72,15 +73,6 @@ export interface AuditTotals {
   incidents: { total: number; open: number; closed: number };
 }
 
-const FOLLOW_UP_PREFIX = "<!-- change-policy:follow-up ";
-// Written by the emergency follow-up (see src/policy/post-review.ts): the due time fixed at merge.
-const DUE_MARKER = /<!-- change-policy:post-review due=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) /;
-
-/** The follow-up issue's marker naming this PR (the emergency follow-up writes it). */
-export function followUpMarkerFor(owner: string, repo: string, number: number): string {
-  return `${FOLLOW_UP_PREFIX}${owner}/${repo}#${number} -->`;
-}
-
 export function auditPull(
   config: Config,
   pr: PullSnapshot,
@@ -116,14 +108,12 @@ export function auditPull(
 }
 
 export function emergencyReview(mergedAt: string, withinHours: number, issue: IssueFacts | null, now: Date): EmergencyReview {
-  const recorded = issue ? DUE_MARKER.exec(issue.body)?.[1] : undefined;
-  const merged = parseISO(mergedAt);
-  const due = recorded ?? (isValid(merged) ? utc(addHours(merged, withinHours)) : mergedAt);
-  const dueTime = parseISO(due).getTime();
+  // The due time the follow-up recorded at merge wins: later config edits do not move it.
+  const due = readReviewTerms(issue?.body)?.due ?? (isValid(parseISO(mergedAt)) ? dueTime(mergedAt, withinHours) : mergedAt);
   let status: EmergencyReviewStatus;
   if (!issue) status = "missing";
-  else if (issue.state === "closed" && issue.closedAt) status = parseISO(issue.closedAt).getTime() <= dueTime ? "on time" : "late";
-  else status = now.getTime() > dueTime ? "overdue" : "open";
+  else if (issue.state === "closed" && issue.closedAt) status = completionTiming(due, issue.closedAt).onTime ? "on time" : "late";
+  else status = now.getTime() > parseISO(due).getTime() ? "overdue" : "open";
   return { status, due, issue: issue ? { number: issue.number, url: issue.url, closedAt: issue.state === "closed" ? issue.closedAt : null } : null };
 }
 
@@ -209,10 +199,6 @@ export function auditExceptions(pulls: AuditedPull[], incidents: AuditedIncident
 
 function who(login: string | null): string {
   return login ? `@${login}` : "an unknown user";
-}
-
-function utc(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** The whole report: what every renderer prints. */

@@ -3,6 +3,7 @@
 // the hidden markers that make each incident unique.
 import type { Config } from "../config/schema.js";
 import { pathMatcher } from "./classify.js";
+import { followUpRepository } from "./post-review.js";
 
 export interface RepoKey {
   owner: string;
@@ -45,17 +46,9 @@ export function unauthorizedCommits(
   return commits.filter((commit) => !(associations.get(commit.sha) ?? []).some((pr) => pr.merged && pr.baseRefName === branch));
 }
 
-/** Where incident issues go: `incidents.repository` ("repo" or "owner/repo"), else where it happened. */
+/** Where incident issues go: `incidents.repository` ("repo" or "owner/repo"), else where it happened (same rule as follow-ups). */
 export function incidentRepository(config: Pick<Config, "incidents">, where: RepoKey): RepoKey {
-  return configuredRepository(config.incidents.repository, where);
-}
-
-/** A repository setting of the config: "" = where it happened, "repo" = same owner, or "owner/repo". */
-export function configuredRepository(setting: string, where: RepoKey): RepoKey {
-  const configured = setting.trim();
-  if (configured === "") return where;
-  const slash = configured.indexOf("/");
-  return slash < 0 ? { owner: where.owner, repo: configured } : { owner: configured.slice(0, slash), repo: configured.slice(slash + 1) };
+  return followUpRepository(config.incidents, where);
 }
 
 /** One push = one incident: the same delivery twice, or two replicas, find this marker first. */

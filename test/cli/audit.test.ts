@@ -1,11 +1,13 @@
 import { validate } from "@octokit/graphql-schema";
-import { Command } from "commander";
 import nock from "nock";
-import { buildAuditReport, parseAuditDate, registerAuditCommand } from "../../src/cli/audit.js";
+import { Command } from "commander";
+import { buildAuditReport, parseAuditDate, registerAuditCommand, runAudit } from "../../src/cli/audit.js";
+import { runCli } from "../../src/cli/main.js";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { MERGED_PULLS_QUERY } from "../../src/github/merged-pulls.js";
-import { renderAuditReport } from "../../src/render/audit-report.js";
+import { CSV_HEADER, renderAuditReport } from "../../src/render/audit-report.js";
 import { FakeGitHub, TestOctokit } from "../helpers/app.js";
+import { memoryIO } from "./memory-io.js";
 import { COMPLETE_BODY, graphqlPull, type PullFixture } from "../helpers/graphql-pull.js";
 
 const NOW = new Date("2026-10-15T09:00:00Z");
@@ -289,42 +291,42 @@ describe("buildAuditReport against GitHub's records", () => {
 });
 
 describe("the audit command", () => {
-  function run(args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    let code = -1;
-    const program = new Command("change-policy").exitOverride();
-    registerAuditCommand(program, {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      exit: (c) => (code = c),
-      env: {},
-      client: async () => new TestOctokit({ auth: "ghs_test" }),
-    });
-    return { promise: program.parseAsync(["audit", ...args], { from: "user" }), out, err, code: () => code };
-  }
+  const client = () => new TestOctokit({ auth: "ghs_test" });
 
-  test("prints the report on stdout and progress on stderr", async () => {
+  test("change-policy audit prints the report on stdout and progress on stderr", async () => {
     github.on("POST", "/graphql", 200, search([]));
     github.file("acme", "api", ".github/change-policy.yml", "");
-    github.on("GET", `/repos/acme/api/issues?labels=security-incident&state=all&since=2026-07-01T00%3A00%3A00.000Z&per_page=100`, 200, []);
-    const r = run(["--repo", "acme/api", "--since", "2026-07-01", "--until", "2026-09-30", "--format", "csv"]);
-    await r.promise;
-    expect(r.code()).toBe(0);
-    expect(r.out.join("")).toBe(`record,number,title,author,merged_at,merged_by,class,check_at_merge,approvers,approver_groups,sections_present,emergency_review,emergency_review_status,emergency_review_due,incident_kind,incident_subject,state,opened_at,closed_at,exceptions\r\n`);
-    expect(r.err[0]).toBe("Listing pull requests of acme/api merged 2026-07-01T00:00:00Z – 2026-09-30T23:59:59Z…");
+    github.on("GET", INCIDENTS, 200, []);
+    const io = memoryIO();
+    const program = new Command("change-policy").exitOverride();
+    registerAuditCommand(program, io, { client: client(), now: () => NOW });
+    await program.parseAsync(["audit", "--repo", "acme/api", "--since", "2026-07-01", "--until", "2026-09-30", "--format", "csv"], { from: "user" });
+    expect(io.code).toBe(0);
+    expect(io.stdout).toEqual([`${CSV_HEADER.join(",")}`]);
+    expect(io.stderr).toEqual([
+      "Listing pull requests of acme/api merged 2026-07-01T00:00:00Z – 2026-09-30T23:59:59Z…",
+      "listed 0 merged pull requests",
+      "0 merged pull requests; reading policies and group members…",
+      "Done: 0 pull requests, 0 incidents, 3 GitHub API requests.",
+    ]);
   });
 
   test.each([
-    [["--repo", "acme", "--since", "2026-07-01", "--until", "2026-09-30"], 'error: --repo "acme" is not OWNER/REPO'],
+    [["--repo", "acme", "--since", "2026-07-01", "--until", "2026-09-30"], 'error: --repo must be OWNER/REPO, not "acme"'],
     [["--repo", "acme/api", "--since", "2026-02-30", "--until", "2026-09-30"], 'error: "2026-02-30" is not a valid date; write it as YYYY-MM-DD, e.g. 2026-07-01'],
     [["--repo", "acme/api", "--since", "2026-10-01", "--until", "2026-09-30"], "error: --since (2026-10-01T00:00:00Z) is after --until (2026-09-30T23:59:59Z)"],
   ])("bad input %j: a clear error, exit 2, no request", async (args, message) => {
-    const r = run(args);
-    await r.promise;
-    expect(r.err).toEqual([message]);
-    expect(r.code()).toBe(2);
+    const io = memoryIO();
+    expect(await runAudit({ repo: args[1]!, since: args[3]!, until: args[5]!, format: "md" }, io, { client: client() })).toBe(2);
+    expect(io.stderr).toEqual([message]);
     expect(github.calls()).toEqual([]);
+  });
+
+  test("an unknown format is a usage error", async () => {
+    const io = memoryIO();
+    await runCli(["audit", "--repo", "acme/api", "--since", "2026-07-01", "--until", "2026-09-30", "--format", "xlsx"], io);
+    expect(io.code).toBe(2);
+    expect(io.stderr[0]).toBe("error: option '--format <format>' argument 'xlsx' is invalid. Allowed choices are md, csv, json.");
   });
 });
 
