@@ -6,7 +6,7 @@ import type { ChangeClass, Config } from "../config/schema.js";
 import { reviewerStandings } from "./approvals.js";
 import { classifyChange, isMember } from "./classify.js";
 import { readIncidentMarker } from "./incidents.js";
-import { completionTiming, dueTime, isoUtc, readReviewTerms } from "./post-review.js";
+import { completionTiming, dueTime, readReviewTerms } from "./post-review.js";
 import { readRequestForChange, sectionStatus } from "./request-for-change.js";
 import type { PullSnapshot } from "./snapshot.js";
 
