@@ -284,6 +284,23 @@ describe("buildAuditReport against GitHub's records", () => {
     expect(r.exceptions.map((e) => e.kind)).toEqual(["check-not-success", "check-not-success", "check-not-success"]);
   });
 
+  test("cost: 60 merged PRs take 3 search pages and 3 more requests (0.1 request per PR)", async () => {
+    const page = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => pull({ number: from + i, mergedAt: `2026-07-${String(2 + ((from + i) % 27)).padStart(2, "0")}T10:00:00Z`, check: { id: from + i, conclusion: "SUCCESS", title: "ok", summary: "" } }));
+    github.on("POST", "/graphql", 200, search(page(1, 25), 60, "c1"));
+    github.on("POST", "/graphql", 200, search(page(26, 25), 60, "c2"));
+    github.on("POST", "/graphql", 200, search(page(51, 10), 60));
+    github.file("acme", "api", ".github/change-policy.yml", "");
+    github.file("acme", "api", ".github/change-policy.yml", "", "main");
+    github.on("GET", INCIDENTS, 200, []);
+
+    const r = await report();
+
+    expect(r.pulls).toHaveLength(60);
+    expect(r.apiRequests).toBe(6);
+    expect(r.exceptions).toEqual([]);
+  });
+
   test("the search query is valid against GitHub's published GraphQL schema", () => {
     expect(validate(MERGED_PULLS_QUERY)).toEqual([]);
     expect(validate(MERGED_PULLS_QUERY.replace("issueCount", "count")).length).toBeGreaterThan(0);
