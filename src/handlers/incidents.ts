@@ -58,7 +58,7 @@ export function registerIncidents(app: Probot, deps: AppDependencies): void {
       url: c.url,
     }));
     const associations = await pullsOfCommits(octokit, where, commits.map((c) => c.sha));
-    const unauthorized = unauthorizedCommits(branch, commits, associations);
+    const unauthorized = unauthorizedCommits(branch, commits, associations, { branchCreated: push.created || ZERO_SHA.test(push.before) });
     if (unauthorized.length === 0) {
       log.debug({ commits: commits.length }, "push: every commit belongs to a merged pull request");
       return;

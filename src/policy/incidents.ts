@@ -36,14 +36,18 @@ export function isWatchedBranch(config: Pick<Config, "incidents">, branch: strin
 /**
  * A commit arrived legitimately when GitHub associates it with a pull request that was merged into
  * this very branch: the PR's own commits, its merge commit, its squash commit and its rebased
- * commits all are. A PR merged into another branch does not authorise a push to this one.
+ * commits all are. A PR merged into another branch does not authorise a push to this one — except
+ * when the push creates the branch (cutting `release/1.2` from `main`), where the commits it starts
+ * from were reviewed on their way into the branch they come from.
  */
 export function unauthorizedCommits(
   branch: string,
   commits: PushedCommit[],
   associations: ReadonlyMap<string, AssociatedPull[]>,
+  options: { branchCreated?: boolean } = {},
 ): PushedCommit[] {
-  return commits.filter((commit) => !(associations.get(commit.sha) ?? []).some((pr) => pr.merged && pr.baseRefName === branch));
+  const accounts = (pr: AssociatedPull) => pr.merged && (options.branchCreated === true || pr.baseRefName === branch);
+  return commits.filter((commit) => !(associations.get(commit.sha) ?? []).some(accounts));
 }
 
 /** Where incident issues go: `incidents.repository` ("repo" or "owner/repo"), else where it happened (same rule as follow-ups). */

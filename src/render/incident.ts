@@ -55,7 +55,7 @@ export function pushIncidentBody(i: PushIncident): string {
     `- **Pushed by:** @${i.sender} (git identity: ${cell(i.pusher.name)}${i.pusher.email ? `, ${cell(i.pusher.email)}` : ""})`,
     `- **Pushed at:** ${i.pushedAt}`,
     `- **Force push:** ${i.forced ? "yes — the branch's history was rewritten" : "no"}`,
-    `- **Before → after:** \`${short(i.before)}\` → \`${short(i.after)}\``,
+    `- **Before → after:** ${/^0+$/.test(i.before) ? "(branch created)" : `\`${short(i.before)}\``} → \`${short(i.after)}\``,
     `- **Compare:** ${i.compareUrl}`,
     "",
     `### Commits without a merged pull request (${n} of ${i.totalCommits} pushed)`,

@@ -157,6 +157,20 @@ describe("push to a watched branch", () => {
     expect(issue.body).toContain("### Commits without a merged pull request (2 of 2 pushed)\n");
   });
 
+  test("cutting a watched release branch from reviewed commits is no incident; an unreviewed commit in it is", async () => {
+    github.file("Codertocat", "Hello-World", ".github/change-policy.yml", "incidents:\n  branches: ['release/*']\n", "master");
+    github.on("POST", "/graphql", 200, commitPulls({ [FROM_PR]: MERGED_PR_3, [DIRECT]: [] }));
+    github.on("GET", ISSUES_LIST, 200, []);
+    github.on("POST", `${REPO}/issues`, 201, { number: 16, state: "open", html_url: "x", body: "", created_at: NOW.toISOString(), labels: [] });
+    github.on("GET", ISSUES_LIST, 200, []);
+
+    await probot.receive(pushPayload({ ref: "refs/heads/release/1.3", created: true, before: "0000000000000000000000000000000000000000" }));
+
+    const issue = apiRequests().find((r) => r.method === "POST" && r.path === `${REPO}/issues`)!.body;
+    expect(issue.title).toBe("Security incident: 1 commit pushed to Codertocat/Hello-World@release/1.3 without a merged pull request");
+    expect(issue.body).toContain("- **Before → after:** (branch created) → `6113728`\n");
+  });
+
   test("a branch that is not watched costs only the policy read", async () => {
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", "", "master");
     await probot.receive(pushPayload({ ref: "refs/heads/feature/x" }));

@@ -43,6 +43,8 @@ test("a commit is authorised only by a merged PR into the same branch", () => {
     ["c", [{ number: 3, merged: false, baseRefName: "main", mergeCommitOid: null }]],
   ]);
   expect(unauthorizedCommits("main", ["a", "b", "c", "d"].map(commit), associations).map((c) => c.sha)).toEqual(["b", "c", "d"]);
+  // Creating a branch (cutting a release from develop): commits merged anywhere are accounted for.
+  expect(unauthorizedCommits("release/1", ["a", "b", "c", "d"].map(commit), associations, { branchCreated: true }).map((c) => c.sha)).toEqual(["c", "d"]);
 });
 
 test("markers read back what they wrote, and reject anything else", () => {
