@@ -6,7 +6,7 @@
 // Each incident is opened once: a hidden marker names the push or the merge, and is looked up first.
 import type { Probot } from "probot";
 import type { AppDependencies } from "../app.js";
-import type { GitHubClient } from "../github/client.js";
+import { statusOf, type GitHubClient } from "../github/client.js";
 import { pullsOfCommits } from "../github/commit-pulls.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { openIssueOnce } from "../github/issues.js";
@@ -116,9 +116,24 @@ async function fileIncident(
 ): Promise<void> {
   const target = incidentRepository(config, where);
   const labels = config.incidents.labels;
-  const opened = await openIssueOnce(octokit, target, { marker, ...(labels[0] ? { label: labels[0] } : {}) }, { title, body, labels, assignees: [] });
+  const find = { marker, ...(labels[0] ? { label: labels[0] } : {}) };
+  let opened;
+  let filedIn = target;
+  try {
+    opened = await openIssueOnce(octokit, target, find, { title, body, labels, assignees: [] });
+  } catch (error) {
+    const status = statusOf(error);
+    const elsewhere = target.owner.toLowerCase() !== where.owner.toLowerCase() || target.repo.toLowerCase() !== where.repo.toLowerCase();
+    if (!elsewhere || (status !== 403 && status !== 404 && status !== 410)) throw error;
+    // An incident must not be lost because the incident repository is misconfigured or out of the
+    // app's reach: it goes to the repository where it happened, saying why.
+    log.error({ incidentRepository: `${target.owner}/${target.repo}`, status }, "cannot open the incident in incidents.repository; opening it where it happened");
+    const note = `> [!WARNING]\n> This incident belongs in ${target.owner}/${target.repo} (\`incidents.repository\`), but GitHub refused to open it there (HTTP ${status}). Give the app access to that repository with issues: write, or fix the setting.\n`;
+    filedIn = where;
+    opened = await openIssueOnce(octokit, where, find, { title, body: body.replace(marker, `${marker}\n${note}`), labels, assignees: [] });
+  }
   log.warn(
-    { incident: `${target.owner}/${target.repo}#${opened.issue.number}`, created: opened.created },
+    { incident: `${filedIn.owner}/${filedIn.repo}#${opened.issue.number}`, created: opened.created },
     opened.created ? "security incident opened" : "security incident already open (redelivery)",
   );
 }

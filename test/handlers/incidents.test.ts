@@ -275,6 +275,25 @@ describe("reportBypassMerge (an admin merged without a passing check)", () => {
     expect(lines).toContain("- ❌ **1 approval from cto-ciso** (normal change): has 0 of 1; the group `cto-ciso` has no members: an admin must set `groups.cto-ciso` in .github/change-policy.yml");
   });
 
+  test("an incident repository the app cannot reach: the incident opens where it happened, saying why", async () => {
+    const security = "/repos/acme/security/issues?state=all&labels=security-incident&sort=created&direction=desc&per_page=100&page=1";
+    github.on("GET", security, 404, { message: "Not Found" });
+    github.on("GET", ISSUES_LIST, 200, []);
+    github.on("POST", `${REPO}/issues`, 201, { number: 17, state: "open", html_url: "x", body: "", created_at: NOW.toISOString(), labels: [] });
+    github.on("GET", ISSUES_LIST, 200, []);
+    const merged = bypassContext({ conclusion: "failure", title: "x" });
+    merged.config.incidents.repository = "acme/security";
+
+    await reportBypassMerge(octokit(), merged);
+
+    expect(github.calls()).toEqual([`GET ${security}`, `GET ${ISSUES_LIST}`, `POST ${REPO}/issues`, `GET ${ISSUES_LIST}`]);
+    expect(apiRequests()[2]!.body.body.split("\n").slice(0, 3)).toEqual([
+      "<!-- change-policy:incident bypass Codertocat/Hello-World#2 -->",
+      "> [!WARNING]",
+      "> This incident belongs in acme/security (`incidents.repository`), but GitHub refused to open it there (HTTP 404). Give the app access to that repository with issues: write, or fix the setting.",
+    ]);
+  });
+
   test("says so when no Change Policy check existed", async () => {
     github.on("GET", ISSUES_LIST, 200, []);
     github.on("POST", `${REPO}/issues`, 201, { number: 14, state: "open", html_url: "x", body: "", created_at: NOW.toISOString(), labels: [] });
