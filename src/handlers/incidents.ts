@@ -29,8 +29,9 @@ const BRANCH_PREFIX = "refs/heads/";
 export function registerIncidents(app: Probot, deps: AppDependencies): void {
   app.on("push", async (context) => {
     const push = context.payload;
-    // Deleting a branch brings no commits; tags are releases of commits already on a branch.
-    if (push.deleted || !push.ref.startsWith(BRANCH_PREFIX) || push.commits.length === 0) return;
+    // Deleting a branch brings no commits; tags are releases of commits already on a branch. A force
+    // push is looked at even without new commits: it can remove reviewed changes.
+    if (push.deleted || !push.ref.startsWith(BRANCH_PREFIX) || (push.commits.length === 0 && !push.forced)) return;
     const branch = push.ref.slice(BRANCH_PREFIX.length);
     const where = context.repo();
     const defaultBranch = push.repository.default_branch ?? push.repository.master_branch ?? "main";
@@ -57,9 +58,10 @@ export function registerIncidents(app: Probot, deps: AppDependencies): void {
       authorLogin: c.author.username ?? null,
       url: c.url,
     }));
-    const associations = await pullsOfCommits(octokit, where, commits.map((c) => c.sha));
+    const associations = commits.length > 0 ? await pullsOfCommits(octokit, where, commits.map((c) => c.sha)) : new Map();
     const unauthorized = unauthorizedCommits(branch, commits, associations, { branchCreated: push.created || ZERO_SHA.test(push.before) });
-    if (unauthorized.length === 0) {
+    // Merging a pull request never force-pushes: a force push to a watched branch rewrote its history.
+    if (unauthorized.length === 0 && !push.forced) {
       log.debug({ commits: commits.length }, "push: every commit belongs to a merged pull request");
       return;
     }

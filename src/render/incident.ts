@@ -39,14 +39,34 @@ const POLICY = "The Change Management Policy treats unauthorized or undocumented
 
 export function pushIncidentTitle(i: PushIncident): string {
   const n = i.commits.length;
-  return `Security incident: ${n} commit${n === 1 ? "" : "s"} pushed to ${i.where.owner}/${i.where.repo}@${i.branch} without a merged pull request`;
+  const target = `${i.where.owner}/${i.where.repo}@${i.branch}`;
+  if (n === 0) return `Security incident: force push to ${target} rewrote its history`;
+  return `Security incident: ${n} commit${n === 1 ? "" : "s"} pushed to ${target} without a merged pull request`;
 }
 
 export function pushIncidentBody(i: PushIncident): string {
   const n = i.commits.length;
+  const heading =
+    n === 0
+      ? `## The history of \`${i.branch}\` was rewritten by a force push`
+      : `## ${n === 1 ? "A commit was" : `${n} commits were`} pushed to \`${i.branch}\` without a merged pull request`;
+  const commits =
+    n === 0
+      ? [
+          `### Commits`,
+          "",
+          `Every commit the push brought (${i.totalCommits}) belongs to a pull request merged into \`${i.branch}\`, but the branch was force-pushed: commits that were on it may have been removed or replaced. The compare link shows what changed.`,
+        ]
+      : [
+          `### Commits without a merged pull request (${n} of ${i.totalCommits} pushed)`,
+          "",
+          "| Commit | Author | Message |",
+          "| --- | --- | --- |",
+          ...i.commits.map((c) => `| [\`${short(c.sha)}\`](${c.url}) | ${cell(c.authorName)}${c.authorLogin ? ` (@${c.authorLogin})` : ""} | ${cell(messageHeadline(c.message))} |`),
+        ];
   const lines = [
     i.marker,
-    `## ${n === 1 ? "A commit was" : `${n} commits were`} pushed to \`${i.branch}\` without a merged pull request`,
+    heading,
     "",
     `${POLICY} Every change to a watched branch must arrive through a reviewed pull request that is merged into it.`,
     "",
@@ -58,11 +78,7 @@ export function pushIncidentBody(i: PushIncident): string {
     `- **Before → after:** ${/^0+$/.test(i.before) ? "(branch created)" : `\`${short(i.before)}\``} → \`${short(i.after)}\``,
     `- **Compare:** ${i.compareUrl}`,
     "",
-    `### Commits without a merged pull request (${n} of ${i.totalCommits} pushed)`,
-    "",
-    "| Commit | Author | Message |",
-    "| --- | --- | --- |",
-    ...i.commits.map((c) => `| [\`${short(c.sha)}\`](${c.url}) | ${cell(c.authorName)}${c.authorLogin ? ` (@${c.authorLogin})` : ""} | ${cell(messageHeadline(c.message))} |`),
+    ...commits,
     "",
     ...RESPONSE,
   ];

@@ -171,6 +171,22 @@ describe("push to a watched branch", () => {
     expect(issue.body).toContain("- **Before → after:** (branch created) → `6113728`\n");
   });
 
+  test("a force push that only moves the branch back (no new commit) is an incident too", async () => {
+    github.file("Codertocat", "Hello-World", ".github/change-policy.yml", "", BEFORE);
+    github.on("GET", ISSUES_LIST, 200, []);
+    github.on("POST", `${REPO}/issues`, 201, { number: 18, state: "open", html_url: "x", body: "", created_at: NOW.toISOString(), labels: [] });
+    github.on("GET", ISSUES_LIST, 200, []);
+
+    await probot.receive(pushPayload({ forced: true, commits: [] }));
+
+    expect(github.calls()).toEqual([`GET ${REPO}/contents/.github%2Fchange-policy.yml?ref=${BEFORE}`, `GET ${ISSUES_LIST}`, `POST ${REPO}/issues`, `GET ${ISSUES_LIST}`]);
+    const issue = apiRequests()[2]!.body;
+    expect(issue.title).toBe("Security incident: force push to Codertocat/Hello-World@master rewrote its history");
+    expect(issue.body).toContain(
+      "### Commits\n\nEvery commit the push brought (0) belongs to a pull request merged into `master`, but the branch was force-pushed: commits that were on it may have been removed or replaced. The compare link shows what changed.\n",
+    );
+  });
+
   test("a branch that is not watched costs only the policy read", async () => {
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", "", "master");
     await probot.receive(pushPayload({ ref: "refs/heads/feature/x" }));
