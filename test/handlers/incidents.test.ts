@@ -7,7 +7,7 @@ import { reportBypassMerge } from "../../src/handlers/incidents.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
-import { examplePayload, FakeGitHub, NOW, testProbot, TestOctokit } from "../helpers/app.js";
+import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, NOW, testProbot, TestOctokit } from "../helpers/app.js";
 import { graphqlPull, HEAD } from "../helpers/graphql-pull.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
@@ -27,6 +27,8 @@ beforeEach(() => {
   github = new FakeGitHub();
 });
 afterEach(() => {
+  // Every request the app made must exist in GitHub's published API description.
+  expect(apiProblemsOfEveryFake()).toEqual([]);
   const pending = nock.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
