@@ -141,7 +141,8 @@ async function compareTouchesPolicy(
 ): Promise<"yes" | "no"> {
   if (/^0+$/.test(before)) return "yes"; // a new branch: its policy is new too
   try {
-    const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { owner, repo, basehead: `${before}...${after}`, per_page: 300 });
+    // The changed files (at most 300) come with the first page; one commit per page keeps it small.
+    const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { owner, repo, basehead: `${before}...${after}`, per_page: 1 });
     const files = res.data.files ?? [];
     // GitHub lists at most 300 files; if there may be more, assume the policy changed.
     if (files.length >= 300) return "yes";

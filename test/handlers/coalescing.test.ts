@@ -2,7 +2,7 @@
 // at most one check write; deliveries are answered before any evaluation; a low budget slows down.
 import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
-import { examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
+import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
 import { startRedis, type RedisProcess } from "../helpers/redis.js";
 
@@ -20,6 +20,7 @@ afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
+  expect(apiProblemsOfEveryFake()).toEqual([]);
 });
 afterAll(() => nock.enableNetConnect());
 
