@@ -87,3 +87,17 @@ test("if the evaluating replica dies, its lock expires and another replica evalu
   await b.submit("2:org/repo#9", "takeover", 0, 50);
   expect(runs).toEqual(["B start takeover", "B end takeover"]);
 });
+
+test("when Redis is unreachable, the PR is evaluated anyway (and the problem logged)", async () => {
+  const dead = new Redis("redis://127.0.0.1:1", { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  dead.on("error", () => undefined);
+  const log = { warn: jest.fn(), error: jest.fn() };
+  const coalescer = new Coalescer(new RedisCoalesceStore(dead), log);
+  const runs: string[] = [];
+  const started = Date.now();
+  await coalescer.submit("2:org/repo#10", async () => void runs.push("evaluated"), { windowMs: 10, maxWaitMs: 100 });
+  expect(runs).toEqual(["evaluated"]);
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(log.warn).toHaveBeenCalledWith(expect.anything(), "coalescing store unavailable; evaluating without coalescing");
+  dead.disconnect();
+});
