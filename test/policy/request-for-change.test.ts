@@ -69,7 +69,7 @@ describe("sections", () => {
     ["TBD", "## Description\n\nTBD\n", { present: false, reason: "placeholder", length: 3 }],
     ["TODO", "## Description\nTODO\n", { present: false, reason: "placeholder", length: 4 }],
     ["*TODO*", "## Description\n*TODO*\n", { present: false, reason: "placeholder", length: 4 }],
-    ["-", "## Description\n-\n", { present: false, reason: "placeholder", length: 1 }],
+    ["- (an empty list item in CommonMark)", "## Description\n-\n", { present: false, reason: "placeholder", length: 0 }],
     ["None", "## Description\nNone\n", { present: false, reason: "placeholder", length: 4 }],
     ["nothing under the heading", "## Description\n## Impact\nx\n", { present: false, reason: "placeholder", length: 0 }],
     ["a horizontal rule is not text", "## Description\n\n---\n", { present: false, reason: "placeholder", length: 0 }],
