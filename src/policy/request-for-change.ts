@@ -183,11 +183,13 @@ function inlineText(children: Token[]): VisibleText {
 
 /**
  * An HTML block's text without comments and tags: "<!-- hint --> answer" reads "answer",
- * "<summary>Rollback</summary>" reads "Rollback". Each search starts past the previous one (linear).
+ * "<summary>Rollback</summary>" reads "Rollback". Searches never go back (linear), and a "<"
+ * with no ">" after it is text.
  */
 function htmlText(html: string): VisibleText {
   let text = "";
   let at = 0;
+  let tagEnd = -1; // the first ">" at or after the current "<"; html.length when there is none
   for (;;) {
     const open = html.indexOf("<", at);
     if (open < 0) return { text: text + html.slice(at), unclosedComment: false };
@@ -198,12 +200,15 @@ function htmlText(html: string): VisibleText {
       at = end + 3;
       continue;
     }
-    const next = html[open + 1] ?? "";
-    const close = /[A-Za-z/!?]/.test(next) ? html.indexOf(">", open) : -1;
-    if (close < 0) {
+    if (tagEnd < open) {
+      const found = html.indexOf(">", open);
+      tagEnd = found < 0 ? html.length : found;
+    }
+    if (tagEnd < html.length && /[A-Za-z/!?]/.test(html[open + 1] ?? "")) at = tagEnd + 1;
+    else {
       text += "<";
       at = open + 1;
-    } else at = close + 1;
+    }
   }
 }
 
@@ -220,7 +225,6 @@ function taskBox(inline: Token, text: string): { checked: boolean; text: string 
   if (raw[0] !== "[" || raw[2] !== "]" || !" \t\n".includes(raw[3] ?? "x")) return null;
   const mark = raw[1];
   if (mark !== "x" && mark !== "X" && mark !== " ") return null;
-  if (!text.startsWith(raw.slice(0, 3))) return null;
   return { checked: mark !== " ", text: text.slice(4) };
 }
 
