@@ -1,18 +1,34 @@
 // Reads the Request for Change out of a pull request description: its sections (markdown headings
 // and the text under them), its single-line fields ("Owner: @alice") and its ticked checkboxes.
 //
-// A single pass over the lines applies the few CommonMark rules that matter here (ATX and setext
-// headings, fenced code, HTML comments, task-list items). It is deliberately not a full markdown
-// parser: mdast/micromark take about a second on an ordinary 64 KB description on this class of
-// machine and are cubic on nested lists (4 KB of "- - - …" took 3 s, 40 KB minutes), and a PR
-// description is untrusted input that every evaluation reads. Everything here is linear: no
-// regular expression that can backtrack, no nesting beyond six heading levels.
+// markdown-it parses the blocks (headings, lists, quotes, code, HTML) the way CommonMark does. Its
+// inline rules for links, images, emphasis, strikethrough, autolinks and entities are switched off:
+// nothing here needs them, and they are the part that is slow on odd input (100k "[" took 250 ms,
+// 300 KB of "*a " 200 ms). So are tables (16k rows of "a|b" took 110 ms; pipes are read as text)
+// and reference definitions ("[x]: y" stays a line of text). What is left is linear: the worst
+// 64 KB body found takes well under 0.1 s (README, "How the description is read").
+import MarkdownIt from "markdown-it";
+import type { Token } from "markdown-it";
 import { isMatch } from "date-fns";
 import type { FieldConfig, SectionConfig } from "../config/schema.js";
 
 /** GitHub caps a PR body at 65,536 characters; anything longer did not come from GitHub. */
 export const MAX_BODY_CHARS = 65_536;
 const MAX_FIELD_LINE = 1_000;
+
+const markdown = new MarkdownIt({ html: true }).disable([
+  "table",
+  "reference",
+  "linkify",
+  "link",
+  "image",
+  "autolink",
+  "emphasis",
+  "strikethrough",
+  "entity",
+  "replacements",
+  "smartquotes",
+]);
 
 export interface RequestForChange {
   /** Normalised heading → text under it (comments and placeholders removed). */
@@ -35,8 +51,8 @@ export function readRequestForChange(body: string | null | undefined): RequestFo
   const truncated = text.length > MAX_BODY_CHARS;
   const rfc: RequestForChange = { sections: new Map(), fields: new Map(), checked: [], truncated };
   const open: OpenSection[] = [];
-  const addText = (line: string) => {
-    for (const section of open) section.lines.push(line);
+  const addText = (block: string) => {
+    for (const section of open) section.lines.push(block);
   };
   const closeSections = (depth: number) => {
     while (open.length > 0 && open[open.length - 1]!.depth >= depth) {
@@ -46,72 +62,39 @@ export function readRequestForChange(body: string | null | undefined): RequestFo
       rfc.sections.set(section.key, list);
     }
   };
-  const startSection = (title: string, depth: number) => {
-    closeSections(depth);
-    // A sub-heading's title is part of its parent section's text, as a reader sees it.
-    addText(title);
-    open.push({ key: normaliseHeading(title), depth, lines: [] });
-  };
-  // A paragraph line is held back one line: an `===`/`---` line under it makes it a heading.
-  let pending: string | null = null;
-  const flushPending = () => {
-    if (pending === null) return;
-    readLine(pending, rfc);
-    addText(visibleText(pending));
-    pending = null;
-  };
 
-  let fence: { char: string; length: number } | null = null;
-  let inComment = false;
-  for (const rawLine of (truncated ? text.slice(0, MAX_BODY_CHARS) : text).split("\n")) {
-    let line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
-    if (fence) {
-      if (closesFence(line, fence)) fence = null;
-      else addText(line);
+  const tokens = markdown.parse(truncated ? text.slice(0, MAX_BODY_CHARS) : text, {});
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    let visible: VisibleText;
+    if (token.type === "fence" || token.type === "code_block") {
+      // Code counts towards a section's length; what looks like a field or heading inside it is not one.
+      addText(token.content);
       continue;
-    }
-    let hadComment = false;
-    if (inComment) {
-      const end = line.indexOf("-->");
-      if (end < 0) continue;
-      hadComment = true;
-      line = line.slice(end + 3);
-    }
-    const stripped = stripComments(line);
-    line = stripped.text;
-    inComment = stripped.unterminated;
-    hadComment ||= stripped.hadComment;
-
-    const opening = openingFence(line);
-    if (opening) {
-      flushPending();
-      fence = opening;
-      continue;
-    }
-    const atx = atxHeading(line);
-    if (atx) {
-      flushPending();
-      startSection(atx.title, atx.depth);
-      continue;
-    }
-    const setext = pending !== null ? setextDepth(line) : 0;
-    if (setext > 0) {
-      const title = pending!.trim();
-      pending = null;
-      startSection(title, setext);
-      continue;
-    }
-    flushPending();
-    if (isThematicBreak(line)) continue;
-    if (line.trim() === "" || startsBlock(line) || hadComment) {
-      // Blank lines, list items and lines that held a comment cannot become setext headings.
-      readLine(line, rfc);
-      addText(visibleText(line));
-    } else {
-      pending = line;
-    }
+    } else if (token.type === "html_block") {
+      visible = htmlText(token.content);
+      readFields(visible.text, rfc.fields);
+      addText(shown(visible.text));
+    } else if (token.type === "inline") {
+      visible = inlineText(token.children ?? []);
+      const opener = tokens[i - 1]!;
+      if (opener.type === "heading_open") {
+        const title = shown(visible.text).trim();
+        // Only a top-level heading starts a section; one inside a quote or list is text of the section.
+        if (opener.level === 0) closeSections(Number(opener.tag.slice(1)));
+        // A sub-heading's title is part of its parent section's text, as a reader sees it.
+        addText(title);
+        if (opener.level === 0) open.push({ key: normaliseHeading(title), depth: Number(opener.tag.slice(1)), lines: [] });
+      } else {
+        const box = opener.type === "paragraph_open" && tokens[i - 2]?.type === "list_item_open" ? taskBox(token, visible.text) : null;
+        if (box?.checked) rfc.checked.push(normalise(box.text));
+        if (!box) readFields(visible.text, rfc.fields);
+        addText(shown(box ? box.text : visible.text));
+      }
+    } else continue;
+    // An unclosed "<!--" hides the rest of the description (fail closed).
+    if (visible.unclosedComment) break;
   }
-  flushPending();
   closeSections(1);
   return rfc;
 }
@@ -177,28 +160,77 @@ export function isChecked(rfc: RequestForChange, text: string): boolean {
 
 const NOTE_STARTS = [" (", "(", ":", " - ", " – ", " — "];
 
-/** Reads a ticked checkbox or a "Name: value" field from one line of text outside code. */
-function readLine(line: string, rfc: RequestForChange): void {
-  if (line.length > MAX_FIELD_LINE) return;
-  const { content, listItem } = withoutContainerMarkers(line);
-  const box = listItem ? taskItem(content) : null;
-  if (box) {
-    if (box.checked) rfc.checked.push(normalise(box.text));
-    return;
+interface VisibleText {
+  text: string;
+  /** A "<!--" without its "-->": the text stops there. */
+  unclosedComment: boolean;
+}
+
+/** A paragraph's or heading's text with code spans unwrapped and inline HTML (comments, tags) left out. */
+function inlineText(children: Token[]): VisibleText {
+  let text = "";
+  for (const child of children) {
+    if (child.type === "text") {
+      // markdown-it reads a comment that closes within the paragraph as html_inline; this one does not.
+      const comment = child.content.indexOf("<!--");
+      if (comment >= 0) return { text: text + child.content.slice(0, comment), unclosedComment: true };
+      text += child.content;
+    } else if (child.type === "code_inline") text += child.content;
+    else if (child.type === "softbreak" || child.type === "hardbreak") text += "\n";
   }
-  readField(content, rfc.fields);
+  return { text, unclosedComment: false };
 }
 
 /**
- * A line as it reads on GitHub, for measuring a section: without list and quote markers, task
- * boxes, and the backticks and asterisks of inline code and emphasis.
+ * An HTML block's text without comments and tags: "<!-- hint --> answer" reads "answer",
+ * "<summary>Rollback</summary>" reads "Rollback". Searches never go back (linear), and a "<"
+ * with no ">" after it is text.
  */
-function visibleText(line: string): string {
-  const { content, listItem } = withoutContainerMarkers(line);
-  const text = listItem && taskItem(content) ? content.slice(4) : content;
+function htmlText(html: string): VisibleText {
+  let text = "";
+  let at = 0;
+  let tagEnd = -1; // the first ">" at or after the current "<"; html.length when there is none
+  for (;;) {
+    const open = html.indexOf("<", at);
+    if (open < 0) return { text: text + html.slice(at), unclosedComment: false };
+    text += html.slice(at, open);
+    if (html.startsWith("<!--", open)) {
+      const end = html.indexOf("-->", open + 4);
+      if (end < 0) return { text, unclosedComment: true };
+      at = end + 3;
+      continue;
+    }
+    if (tagEnd < open) {
+      const found = html.indexOf(">", open);
+      tagEnd = found < 0 ? html.length : found;
+    }
+    if (tagEnd < html.length && /[A-Za-z/!?]/.test(html[open + 1] ?? "")) at = tagEnd + 1;
+    else {
+      text += "<";
+      at = open + 1;
+    }
+  }
+}
+
+/** What a reader sees of a line for measuring a section: no emphasis asterisks or stray backticks. */
+function shown(text: string): string {
   let out = "";
   for (const c of text) if (c !== "`" && c !== "*") out += c;
   return out;
+}
+
+/** "[x] text" / "[ ] text" opening a list item's first paragraph, as written (not "\\[x]"). */
+function taskBox(inline: Token, text: string): { checked: boolean; text: string } | null {
+  const raw = inline.content;
+  if (raw[0] !== "[" || raw[2] !== "]" || !" \t\n".includes(raw[3] ?? "x")) return null;
+  const mark = raw[1];
+  if (mark !== "x" && mark !== "X" && mark !== " ") return null;
+  return { checked: mark !== " ", text: text.slice(4) };
+}
+
+/** Reads the "Name: value" fields of a block of text, one per line. */
+function readFields(text: string, fields: Map<string, string>): void {
+  for (const line of text.split("\n")) if (line.length <= MAX_FIELD_LINE) readField(line, fields);
 }
 
 /** "Owner: @alice", "**Owner:** @alice", "- Owner: @alice" all read as owner = "@alice". */
@@ -208,120 +240,6 @@ function readField(line: string, fields: Map<string, string>): void {
   const name = normalise(line.slice(0, colon));
   const value = trimMarkup(line.slice(colon + 1));
   if (name.length > 0 && value.length > 0 && !fields.has(name)) fields.set(name, value);
-}
-
-/** Leading blockquote markers and one list marker ("> ", "- ", "* ", "+ ", "1. ", "2) ") removed. */
-function withoutContainerMarkers(line: string): { content: string; listItem: boolean } {
-  let at = 0;
-  for (;;) {
-    while (line[at] === " " || line[at] === "\t") at++;
-    if (line[at] !== ">") break;
-    at++;
-  }
-  const rest = line.slice(at);
-  const marker = listMarkerLength(rest);
-  return marker > 0 ? { content: rest.slice(marker).trimStart(), listItem: true } : { content: rest, listItem: false };
-}
-
-/** Length of a list marker with its following space at the start of `text`; 0 when there is none. */
-function listMarkerLength(text: string): number {
-  const first = text[0];
-  if (first === "-" || first === "*" || first === "+") return text[1] === " " || text[1] === "\t" ? 2 : 0;
-  let digits = 0;
-  while (digits < 9 && text[digits]! >= "0" && text[digits]! <= "9") digits++;
-  if (digits === 0 || (text[digits] !== "." && text[digits] !== ")")) return 0;
-  const space = text[digits + 1];
-  return space === " " || space === "\t" ? digits + 2 : 0;
-}
-
-/** List items and blockquote lines end a paragraph: an underline below them is not a heading. */
-function startsBlock(line: string): boolean {
-  const t = line.trimStart();
-  return t[0] === ">" || listMarkerLength(t) > 0;
-}
-
-/** "---", "***", "___" (spaces allowed): a horizontal rule, which is not text. */
-function isThematicBreak(line: string): boolean {
-  const t = line.trim();
-  const char = t[0];
-  if (char !== "-" && char !== "*" && char !== "_") return false;
-  let count = 0;
-  for (const c of t) {
-    if (c === char) count++;
-    else if (c !== " " && c !== "\t") return false;
-  }
-  return count >= 3;
-}
-
-/** "[x] text" / "[ ] text" after the list marker (only list items are task items). */
-function taskItem(content: string): { checked: boolean; text: string } | null {
-  if (content.length < 4 || content[0] !== "[" || content[2] !== "]" || (content[3] !== " " && content[3] !== "\t")) return null;
-  const mark = content[1];
-  if (mark !== "x" && mark !== "X" && mark !== " ") return null;
-  return { checked: mark !== " ", text: content.slice(4) };
-}
-
-function atxHeading(line: string): { depth: number; title: string } | null {
-  let at = 0;
-  while (at < 3 && line[at] === " ") at++;
-  let depth = 0;
-  while (line[at + depth] === "#") depth++;
-  if (depth < 1 || depth > 6) return null;
-  const after = line[at + depth];
-  if (after !== undefined && after !== " " && after !== "\t") return null;
-  let title = line.slice(at + depth).trim();
-  // An optional closing sequence of #s, preceded by a space.
-  let end = title.length;
-  while (end > 0 && title[end - 1] === "#") end--;
-  if (end === 0) title = "";
-  else if (end < title.length && (title[end - 1] === " " || title[end - 1] === "\t")) title = title.slice(0, end).trim();
-  return { depth, title };
-}
-
-/** 1 for an "===" underline, 2 for "---"; 0 when the line is not a setext underline. */
-function setextDepth(line: string): number {
-  const t = line.trim();
-  if (t.length === 0 || line.length - line.trimStart().length > 3) return 0;
-  const char = t[0];
-  if (char !== "=" && char !== "-") return 0;
-  for (const c of t) if (c !== char) return 0;
-  return char === "=" ? 1 : 2;
-}
-
-function openingFence(line: string): { char: string; length: number } | null {
-  let at = 0;
-  while (at < 3 && line[at] === " ") at++;
-  const char = line[at];
-  if (char !== "`" && char !== "~") return null;
-  let length = 0;
-  while (line[at + length] === char) length++;
-  if (length < 3) return null;
-  // A backtick fence's info string may not contain backticks (that is inline code).
-  if (char === "`" && line.indexOf("`", at + length) >= 0) return null;
-  return { char, length };
-}
-
-function closesFence(line: string, fence: { char: string; length: number }): boolean {
-  const t = line.trim();
-  if (t.length < fence.length || line.length - line.trimStart().length > 3) return false;
-  for (const c of t) if (c !== fence.char) return false;
-  return true;
-}
-
-/** Removes `<!-- … -->`; an unterminated comment hides the rest of the line and what follows. */
-function stripComments(text: string): { text: string; unterminated: boolean; hadComment: boolean } {
-  let out = "";
-  let at = 0;
-  let hadComment = false;
-  for (;;) {
-    const start = text.indexOf("<!--", at);
-    if (start < 0) return { text: out + text.slice(at), unterminated: false, hadComment };
-    hadComment = true;
-    out += text.slice(at, start);
-    const end = text.indexOf("-->", start + 4);
-    if (end < 0) return { text: out, unterminated: true, hadComment };
-    at = end + 3;
-  }
 }
 
 function trimMarkup(text: string): string {

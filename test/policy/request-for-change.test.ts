@@ -69,7 +69,7 @@ describe("sections", () => {
     ["TBD", "## Description\n\nTBD\n", { present: false, reason: "placeholder", length: 3 }],
     ["TODO", "## Description\nTODO\n", { present: false, reason: "placeholder", length: 4 }],
     ["*TODO*", "## Description\n*TODO*\n", { present: false, reason: "placeholder", length: 4 }],
-    ["-", "## Description\n-\n", { present: false, reason: "placeholder", length: 1 }],
+    ["- (an empty list item in CommonMark)", "## Description\n-\n", { present: false, reason: "placeholder", length: 0 }],
     ["None", "## Description\nNone\n", { present: false, reason: "placeholder", length: 4 }],
     ["nothing under the heading", "## Description\n## Impact\nx\n", { present: false, reason: "placeholder", length: 0 }],
     ["a horizontal rule is not text", "## Description\n\n---\n", { present: false, reason: "placeholder", length: 0 }],
@@ -180,8 +180,51 @@ describe("checkboxes", () => {
   });
 });
 
+describe("CommonMark, as GitHub renders it", () => {
+  test.each<[string, string, object]>([
+    ["4-space indented code counts towards the section", `## Description\n\n    ${TEXT}\n`, { present: true, length: 40 }],
+    ["a heading inside a quote does not start a section", `> ## Description\n> ${TEXT}`, { present: false, reason: "missing", length: 0 }],
+    ["a setext heading's title is its whole paragraph", `Some context\nDescription\n===\n${TEXT}`, { present: false, reason: "missing", length: 0 }],
+    ["HTML tags are not text, what they enclose is", '## Description\n<p align="center">\nabc\n</p>', { present: true, length: 3 }],
+    ["a `<` that opens no tag is text", "## Description\n<div>\nx <y", { present: true, length: 4 }],
+    ["text before an unclosed comment in a paragraph counts", `## Description\n${TEXT} <!-- note\n\n${TEXT}`, { present: true, length: 40 }],
+    ["a comment closed in the same paragraph hides only itself", `## Description\nWe replace <!-- the old\nsession --> the session store with Redis.`, { present: true, length: 40 }],
+  ])("section: %s", (_name, body, expected) => {
+    expect(section(body, { headings: ["Description"], min_length: 0 })).toEqual(expected);
+  });
+
+  test.each<[string, string, object]>([
+    ["in 4-space indented code it does not count", "    Owner: @alice", { present: false, reason: "missing" }],
+    ["after a comment on the same line", "<!-- who answers for it --> Owner: @alice", { present: true, value: "alice" }],
+    ["around a comment spanning lines", "Owner: <!-- your\nlogin --> @alice", { present: true, value: "alice" }],
+    ["in a code span", "Owner: `@alice`", { present: true, value: "alice" }],
+    ["inside an HTML block", "<p>\nOwner: @alice\n</p>", { present: true, value: "alice" }],
+    ["in a checkbox item it is the box's text", "- [ ] Reviewed by\n  Owner: @alice", { present: false, reason: "missing" }],
+    ["in a heading it is a title, not a field", "## Owner: @alice", { present: false, reason: "missing" }],
+    ["after an unclosed comment in a list item", "- <!-- hint\n\nOwner: @alice", { present: false, reason: "missing" }],
+    ["after an unclosed comment in a paragraph", "Note <!-- hint\n\nOwner: @alice", { present: false, reason: "missing" }],
+  ])("owner: %s", (_name, body, expected) => {
+    expect(fieldStatus(readRequestForChange(body), owner)).toEqual(expected);
+  });
+
+  test.each<[string, string, boolean]>([
+    ["in a quote", "> - [x] Privacy or regulatory impact", true],
+    ["in a nested list", "- Compliance\n  - [x] Privacy or regulatory impact", true],
+    ["wrapped over two lines", "- [x] Privacy or\n  regulatory impact", true],
+    ["followed by a comment", "- [x] Privacy or regulatory impact <!-- ask legal -->", true],
+    ["in a loose list", "- [x] Privacy or regulatory impact\n\n- [ ] Other", true],
+    ["escaped box", "- \\[x] Privacy or regulatory impact", false],
+    ["box in the item's second paragraph", "- Impact\n\n  [x] Privacy or regulatory impact", false],
+    ["box without a space after it", "- [x]Privacy or regulatory impact", false],
+    ["in a code span", "- `[x] Privacy or regulatory impact`", false],
+    ["after an unclosed comment", "<!-- tick one\n- [x] Privacy or regulatory impact", false],
+  ])("checkbox %s", (_name, body, expected) => {
+    expect(isChecked(readRequestForChange(body), "Privacy or regulatory impact")).toBe(expected);
+  });
+});
+
 describe("huge and pathological bodies are read in linear time", () => {
-  // Each of these took seconds to minutes (or overflowed the stack) with a full markdown parser.
+  // Each of these took seconds to minutes (or overflowed the stack) with mdast/micromark.
   test.each<[string, string]>([
     ["200k `<!--`", "<!--".repeat(200_000)],
     ["100k `[`", "[".repeat(100_000)],
@@ -199,6 +242,34 @@ describe("huge and pathological bodies are read in linear time", () => {
     expect(rfc.truncated).toBe(true);
     expect(sectionStatus(rfc, description)).toEqual({ present: false, reason: "missing", length: 0 });
     expect(fieldStatus(rfc, owner)).toEqual({ present: false, reason: "missing" });
+  });
+
+  // 65,536 characters (the most GitHub sends) of patterns that are slow in markdown parsers, then a
+  // section after a blank line: it is still read, unless an unclosed comment hid it.
+  const SECTION = `\n\n## Description\n${TEXT}\n`;
+  const adversarial = (pattern: string) => pattern.repeat(MAX_BODY_CHARS / pattern.length + 1).slice(0, MAX_BODY_CHARS - SECTION.length) + SECTION;
+  test.each<[string, string, boolean]>([
+    ["`[`", "[", true],
+    ["`[a](`", "[a](", true],
+    ["`*a `", "*a ", true],
+    ["`_a `", "_a ", true],
+    ["nested lists `- - - …`", "- ", true],
+    ["nested quotes `> > > …`", "> ", true],
+    ["quoted lists `> - > - …`", "> - ", true],
+    ["16k list items", "- a\n", true],
+    ["16k checkboxes", "- [x] a\n", true],
+    ["setext underlines", "a\n=\n", true],
+    ["code spans `` `a ``", "`a", true],
+    ["backslashes", "\\", true],
+    ["`<a` after an HTML tag", "<a>\n<a", true],
+    ["closed comments", "<!-- -->\n", true],
+    ["`<!--`", "<!--", false],
+  ])("64 KB of %s", (_name, pattern, sectionRead) => {
+    const body = adversarial(pattern);
+    expect(body.length).toBe(MAX_BODY_CHARS);
+    const rfc = readRequestForChange(body);
+    expect(rfc.truncated).toBe(false);
+    expect(sectionStatus(rfc, description)).toEqual(sectionRead ? { present: true, length: 40 } : { present: false, reason: "missing", length: 0 });
   });
 
   test("a body of exactly 65,536 characters is read whole", () => {
