@@ -246,7 +246,10 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       if (!clean) httpServer.closeAllConnections();
       if (!clean) log.error({ inFlight: inFlight.size }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
       await lock.close();
-      if (throttleConnection) await throttleConnection.disconnect(true).catch(() => undefined);
+      // Redis may be the reason we stop: never wait on it for long, and stop its reconnect loop.
+      await Promise.race([Promise.all([redis?.quit(), throttleConnection?.disconnect(true)]).catch(() => undefined), sleep(1000)]);
+      redis?.disconnect();
+      await throttleConnection?.disconnect(false).catch(() => undefined);
       log.info({ clean }, "stopped");
       return { clean };
     },
