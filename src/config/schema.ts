@@ -59,7 +59,8 @@ const postReviewSchema = z.strictObject({
     .regex(/^$|^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?$/, "must be empty, repo or owner/repo")
     .default(""),
   assignees: z.array(login).default([]),
-  labels: z.array(label).default(["post-implementation-review"]),
+  // Sweeps find open follow-ups by label, so there must be one.
+  labels: z.array(label).min(1, "needs at least one label: sweeps find follow-up issues by it").default(["post-implementation-review"]),
   remind_before_hours: z.number().min(0).max(24 * 30).default(12),
 });
 

@@ -56,6 +56,8 @@ export function classifyChange(config: Config, pr: PullSnapshot): Classification
   const base = { ignoredEmergencyLabels, declaredBy: null };
 
   const reasons: string[] = [];
+  // Unseen files could match normal paths, so an incomplete list can never make a change standard.
+  if (pr.filesIncomplete) reasons.push(`GitHub listed only ${pr.files.length} of the changed files, so the change is treated as at least normal`);
   if (pr.files.includes(CONFIG_PATH)) reasons.push(`changes the policy file \`${CONFIG_PATH}\` (always at least normal)`);
   for (const label of hasLabel(c.normal.labels)) reasons.push(`label \`${label}\``);
   const normalPaths = pr.files.filter(pathMatcher(c.normal.paths));

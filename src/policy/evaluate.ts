@@ -139,6 +139,12 @@ function requirementFor(config: Config, rfc: RequestForChange, pr: PullSnapshot,
   return { kind: "field", name: label, met: false, detail, source };
 }
 
+/** How an approval requirement is named in the checklist and by `change-policy validate`. */
+export function approvalName(requirement: ApprovalRequirement): string {
+  const plural = requirement.count === 1 ? "approval" : "approvals";
+  return requirement.from ? `${requirement.count} ${plural} from ${requirement.from}` : `${requirement.count} peer ${plural}`;
+}
+
 function approvalRequirement(
   config: Config,
   requirement: ApprovalRequirement,
@@ -147,10 +153,7 @@ function approvalRequirement(
   source: string,
 ): RequirementResult {
   const result = evaluateApproval(requirement, standings, pr);
-  const plural = requirement.count === 1 ? "approval" : "approvals";
-  const name = requirement.from
-    ? `${requirement.count} ${plural} from ${requirement.from}`
-    : `${requirement.count} peer ${plural}`;
+  const name = approvalName(requirement);
   if (result.met) {
     return { kind: "approval", name, met: true, detail: `approved by ${result.approvers.map((l) => `@${l}`).join(", ")}`, source };
   }

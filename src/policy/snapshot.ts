@@ -40,6 +40,8 @@ export interface PullSnapshot {
   labelEvents: LabelEvent[];
   /** Changed file paths, including the old path of renamed files. */
   files: string[];
+  /** True when GitHub listed fewer files than the PR changes (it lists at most 3,000). */
+  filesIncomplete?: boolean;
   reviews: Review[];
   /** Lower-case logins. */
   assignees: string[];

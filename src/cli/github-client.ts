@@ -1,0 +1,103 @@
+// The GitHub client of the commands that talk to GitHub (audit, sweep): a token (--token or
+// GITHUB_TOKEN), or the app itself (APP_ID + PRIVATE_KEY / PRIVATE_KEY_PATH) acting as its
+// installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Retries and
+// rate-limit throttling stay on: a long audit must wait out a rate limit, not die half-way.
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ProbotOctokit } from "probot";
+import type { GitHubClient } from "../github/client.js";
+import type { CliIO } from "./io.js";
+
+export interface GitHubClientOptions {
+  /** --token; falls back to GITHUB_TOKEN. */
+  token?: string;
+  /** --installation-id; otherwise looked up for owner/repo. */
+  installationId?: number;
+  owner?: string;
+  repo?: string;
+  /** The Octokit class; tests pass one without retry/throttling. */
+  Octokit?: typeof ProbotOctokit;
+}
+
+/** A problem with the command's credentials, worded for the person running it. */
+export class CredentialsError extends Error {}
+
+/** How often a request is retried after GitHub's rate limit before the command gives up. */
+const MAX_RATE_LIMIT_RETRIES = 3;
+
+export function apiBaseUrl(env: CliIO["env"]): string | undefined {
+  const host = env.GHE_HOST?.trim();
+  if (!host) return undefined;
+  const protocol = env.GHE_PROTOCOL?.trim() || "https";
+  return `${protocol}://${host}/api/v3`;
+}
+
+export async function createGitHubClient(io: CliIO, options: GitHubClientOptions = {}): Promise<GitHubClient> {
+  const Octokit = options.Octokit ?? ProbotOctokit;
+  const baseUrl = apiBaseUrl(io.env);
+  const common = {
+    ...(baseUrl ? { baseUrl } : {}),
+    log: cliLog(io),
+    throttle: {
+      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        io.err(`GitHub rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
+        return retryCount < MAX_RATE_LIMIT_RETRIES;
+      },
+      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        io.err(`GitHub secondary rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
+        return retryCount < MAX_RATE_LIMIT_RETRIES;
+      },
+    },
+  };
+
+  const token = options.token ?? io.env.GITHUB_TOKEN;
+  if (token) return new Octokit({ ...common, auth: { token } });
+
+  const appId = io.env.APP_ID;
+  if (!appId) {
+    throw new CredentialsError(
+      "No GitHub credentials: pass --token (or set GITHUB_TOKEN), or set APP_ID and PRIVATE_KEY / PRIVATE_KEY_PATH to act as the app.",
+    );
+  }
+  const privateKey = await loadPrivateKey(io);
+  let installationId = options.installationId;
+  if (installationId === undefined) {
+    if (!options.owner || !options.repo) {
+      throw new CredentialsError("To act as the app, give the repository (OWNER/REPO) or the installation id.");
+    }
+    // Authenticated as the app itself (a JWT): the one route that finds the installation.
+    const app = new Octokit({ ...common, auth: { appId, privateKey } });
+    try {
+      const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner: options.owner, repo: options.repo });
+      installationId = data.id;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 404) {
+        throw new CredentialsError(`The app (APP_ID ${appId}) is not installed on ${options.owner}/${options.repo}; install it there or pass --token.`);
+      }
+      if (status === 401) {
+        throw new CredentialsError("GitHub rejected the app's credentials (401): check APP_ID and the private key.");
+      }
+      throw error;
+    }
+  }
+  return new Octokit({ ...common, auth: { appId, privateKey, installationId } });
+}
+
+export async function loadPrivateKey(io: CliIO): Promise<string> {
+  // Environments often store the key on one line with literal "\n".
+  if (io.env.PRIVATE_KEY) return io.env.PRIVATE_KEY.replace(/\\n/g, "\n");
+  const path = io.env.PRIVATE_KEY_PATH;
+  if (!path) throw new CredentialsError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is.");
+  try {
+    return await readFile(resolve(io.cwd, path), "utf8");
+  } catch (error) {
+    throw new CredentialsError(`PRIVATE_KEY_PATH ${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** Octokit's warnings (rate limits, deprecations) go to stderr; its debug chatter is dropped. */
+function cliLog(io: CliIO) {
+  const noop = () => {};
+  return { debug: noop, info: noop, warn: (message: string) => io.err(`warning: ${message}`), error: (message: string) => io.err(`error: ${message}`) };
+}

@@ -1,0 +1,276 @@
+// Builds the PullSnapshot for one evaluation with as few requests as GitHub allows: one GraphQL
+// query returns the PR, its labels (and who added them), files, reviews and our existing check run;
+// REST is used only where it is cheaper or GraphQL lacks data (pages beyond the first, the old path
+// of renamed files, reviewers' permissions, team members), and the last two are cached briefly.
+import type { Config } from "../config/schema.js";
+import type { Permission, PullSnapshot, Review, ReviewState } from "../policy/snapshot.js";
+import { CHECK_NAME } from "../render/check-output.js";
+import type { GitHubClient } from "./client.js";
+import { memberCache, permissionCache } from "./membership.js";
+import type { ExistingCheck, PullRef } from "./types.js";
+
+export const PULL_QUERY = /* GraphQL */ `
+  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int) {
+    repository(owner: $owner, name: $repo) {
+      isPrivate
+      pullRequest(number: $number) {
+        number
+        title
+        body
+        isDraft
+        state
+        merged
+        mergedAt
+        mergedBy { login }
+        author { login __typename }
+        headRefOid
+        baseRefName
+        changedFiles
+        assignees(first: 20) { nodes { login } }
+        labels(first: 100) { nodes { name } }
+        timelineItems(last: 100, itemTypes: [LABELED_EVENT]) {
+          nodes { ... on LabeledEvent { createdAt actor { login } label { name } } }
+        }
+        files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } }
+        reviews(first: 100) {
+          pageInfo { hasNextPage }
+          nodes { author { login __typename } state submittedAt commit { oid } }
+        }
+        commits(last: 1) {
+          nodes {
+            commit {
+              oid
+              checkSuites(first: 10, filterBy: { appId: $appId }) {
+                nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+interface Actor {
+  login: string;
+  __typename?: string;
+}
+interface PullQueryResult {
+  repository: {
+    isPrivate: boolean;
+    pullRequest: {
+      number: number;
+      title: string;
+      body: string | null;
+      isDraft: boolean;
+      state: "OPEN" | "CLOSED" | "MERGED";
+      merged: boolean;
+      mergedAt: string | null;
+      mergedBy: Actor | null;
+      author: Actor | null;
+      headRefOid: string;
+      baseRefName: string;
+      changedFiles: number;
+      assignees: { nodes: Actor[] };
+      labels: { nodes: { name: string }[] };
+      timelineItems: { nodes: ({ createdAt: string; actor: Actor | null; label: { name: string } } | Record<string, never>)[] };
+      files: { pageInfo: { hasNextPage: boolean }; nodes: { path: string; changeType: string }[] } | null;
+      reviews: {
+        pageInfo: { hasNextPage: boolean };
+        nodes: { author: Actor | null; state: ReviewState; submittedAt: string | null; commit: { oid: string } | null }[];
+      };
+      commits: {
+        nodes: {
+          commit: {
+            oid: string;
+            checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null;
+          };
+        }[];
+      };
+    } | null;
+  } | null;
+}
+interface CheckRunNode {
+  databaseId: number;
+  status: string;
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+}
+
+export class PullNotFoundError extends Error {}
+
+export interface SnapshotResult {
+  snapshot: PullSnapshot;
+  check: ExistingCheck | null;
+}
+
+/** Reads the pull request itself: one GraphQL query (plus REST pages for very large PRs). */
+export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId?: number): Promise<SnapshotResult> {
+  const data = await octokit.graphql<PullQueryResult>(PULL_QUERY, {
+    owner: pull.owner,
+    repo: pull.repo,
+    number: pull.number,
+    checkName: CHECK_NAME,
+    appId: appId ?? null,
+  });
+  const pr = data.repository?.pullRequest;
+  if (!data.repository || !pr) throw new PullNotFoundError(`pull request ${pull.owner}/${pull.repo}#${pull.number} not found`);
+
+  let files = (pr.files?.nodes ?? []).map((f) => f.path);
+  let fileCount = files.length;
+  const renamed = (pr.files?.nodes ?? []).some((f) => f.changeType === "RENAMED");
+  // GraphQL pages cost a throttled "write" each and lack the old path of renamed files; REST has both.
+  if (pr.files?.pageInfo.hasNextPage || renamed) ({ paths: files, count: fileCount } = await listFiles(octokit, pull));
+  const reviews = pr.reviews.pageInfo.hasNextPage ? await listReviews(octokit, pull) : pr.reviews.nodes.map(toReview);
+
+  const labelEvents = pr.timelineItems.nodes
+    .filter((n): n is { createdAt: string; actor: Actor | null; label: { name: string } } => "label" in n)
+    .map((n) => ({ label: n.label.name, actor: n.actor?.login.toLowerCase() ?? null, createdAt: n.createdAt }));
+
+  const snapshot: PullSnapshot = {
+    repository: { owner: pull.owner, name: pull.repo, private: data.repository.isPrivate },
+    number: pr.number,
+    title: pr.title,
+    body: pr.body ?? "",
+    author: pr.author?.login.toLowerCase() ?? "ghost",
+    draft: pr.isDraft,
+    state: pr.merged ? "merged" : pr.state === "OPEN" ? "open" : "closed",
+    headSha: pr.headRefOid,
+    baseRef: pr.baseRefName,
+    labels: pr.labels.nodes.map((l) => l.name),
+    labelEvents,
+    files,
+    // GitHub lists at most 3,000 files of a pull request; classification must know when it saw fewer.
+    filesIncomplete: fileCount < pr.changedFiles,
+    reviews,
+    assignees: pr.assignees.nodes.map((a) => a.login.toLowerCase()),
+    permissions: {},
+    groups: {},
+    mergedAt: pr.mergedAt,
+    mergedBy: pr.mergedBy?.login.toLowerCase() ?? null,
+  };
+  return { snapshot, check: newestCheck(pr.commits.nodes[0]?.commit, pr.headRefOid) };
+}
+
+/** Adds what depends on the policy: reviewers' permissions and the members of configured groups. */
+export async function completeSnapshot(
+  octokit: GitHubClient,
+  snapshot: PullSnapshot,
+  config: Config,
+  installationId: number | undefined,
+): Promise<PullSnapshot> {
+  const { owner, name: repo } = snapshot.repository;
+  const author = snapshot.author;
+  const candidates = new Set<string>();
+  for (const r of snapshot.reviews) {
+    const login = r.author;
+    if (login && !r.authorIsBot && login !== author && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED")) {
+      candidates.add(login);
+    }
+  }
+  const permissions: Record<string, Permission> = {};
+  for (const login of candidates) permissions[login] = await permissionOf(octokit, owner, repo, login, installationId);
+
+  const groups: Record<string, string[]> = {};
+  for (const [name, group] of Object.entries(config.groups)) {
+    const members = new Set(group.users);
+    for (const team of group.teams) for (const m of await teamMembers(octokit, team, installationId)) members.add(m);
+    groups[name] = [...members];
+  }
+  return { ...snapshot, permissions, groups };
+}
+
+async function permissionOf(octokit: GitHubClient, owner: string, repo: string, login: string, installationId?: number): Promise<Permission> {
+  const key = `${installationId ?? "-"}:${owner}/${repo}:${login}`.toLowerCase();
+  const cached = permissionCache.get(key);
+  if (cached) return cached;
+  let permission: Permission;
+  try {
+    const res = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner, repo, username: login });
+    const role = (res.data as { role_name?: string }).role_name;
+    permission = role === "maintain" || role === "triage" ? role : (res.data.permission as Permission);
+  } catch (error) {
+    // 404: not a collaborator (e.g. an outsider approving on a public repository).
+    if ((error as { status?: number }).status !== 404) throw error;
+    permission = "none";
+  }
+  permissionCache.set(key, permission);
+  return permission;
+}
+
+export async function teamMembers(octokit: GitHubClient, team: string, installationId?: number): Promise<string[]> {
+  const key = `${installationId ?? "-"}:${team}`;
+  const cached = memberCache.get(key);
+  if (cached) return cached;
+  const [org, slug] = team.split("/") as [string, string];
+  let members: string[];
+  try {
+    const list = await octokit.paginate("GET /orgs/{org}/teams/{team_slug}/members", { org, team_slug: slug, per_page: 100 });
+    members = list.map((m) => m.login.toLowerCase());
+  } catch (error) {
+    if ((error as { status?: number }).status !== 404) throw error;
+    // A missing team has no members; the check names the group so an admin can fix it.
+    members = [];
+  }
+  memberCache.set(key, members);
+  return members;
+}
+
+async function listFiles(octokit: GitHubClient, pull: PullRef): Promise<{ paths: string[]; count: number }> {
+  const files = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+    owner: pull.owner,
+    repo: pull.repo,
+    pull_number: pull.number,
+    per_page: 100,
+  });
+  const paths: string[] = [];
+  for (const f of files) {
+    paths.push(f.filename);
+    // A rename changes two paths: moving a workflow away must not hide that it was a workflow.
+    if (f.previous_filename) paths.push(f.previous_filename);
+  }
+  return { paths, count: files.length };
+}
+
+async function listReviews(octokit: GitHubClient, pull: PullRef): Promise<Review[]> {
+  const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
+    owner: pull.owner,
+    repo: pull.repo,
+    pull_number: pull.number,
+    per_page: 100,
+  });
+  return reviews.map((r) => ({
+    author: r.user?.login.toLowerCase() ?? null,
+    authorIsBot: r.user?.type === "Bot",
+    state: r.state as ReviewState,
+    commitId: r.commit_id ?? null,
+    submittedAt: r.submitted_at ?? null,
+  }));
+}
+
+function toReview(r: { author: Actor | null; state: ReviewState; submittedAt: string | null; commit: { oid: string } | null }): Review {
+  return {
+    author: r.author?.login.toLowerCase() ?? null,
+    authorIsBot: r.author?.__typename === "Bot",
+    state: r.state,
+    commitId: r.commit?.oid ?? null,
+    submittedAt: r.submittedAt,
+  };
+}
+
+function newestCheck(commit: { oid: string; checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null } | undefined, headSha: string): ExistingCheck | null {
+  if (!commit || commit.oid !== headSha) return null;
+  let newest: CheckRunNode | null = null;
+  for (const suite of commit.checkSuites?.nodes ?? []) {
+    for (const run of suite.checkRuns.nodes) if (!newest || run.databaseId > newest.databaseId) newest = run;
+  }
+  if (!newest) return null;
+  return {
+    id: newest.databaseId,
+    status: newest.status.toLowerCase(),
+    conclusion: newest.conclusion?.toLowerCase() ?? null,
+    title: newest.title,
+    summary: newest.summary,
+  };
+}

@@ -1,0 +1,97 @@
+// A real Probot instance running our app against nock: deliveries go through Probot's own
+// webhook handling, and every GitHub request the app makes is recorded in order.
+import { generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import nock from "nock";
+import { pino } from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples") as { name: string; examples: Record<string, unknown>[] }[];
+
+export const API = "https://api.github.com";
+export const NOW = new Date("2026-11-24T12:00:00Z");
+export const APP_ID = 1;
+export const INSTALLATION_ID = 2;
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+export const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+  ...o,
+  retry: { enabled: false },
+  throttle: { ...(o.throttle as object), enabled: false },
+}));
+
+export async function testProbot(): Promise<Probot> {
+  const probot = new Probot({
+    appId: APP_ID,
+    privateKey,
+    secret: "test-secret",
+    Octokit: TestOctokit,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  });
+  await probot.load(createApp({ now: () => NOW, appId: APP_ID }));
+  return probot;
+}
+
+/** A real example payload (deep copy) with our installation and optional changes. */
+export function examplePayload<T = Record<string, any>>(name: string, action: string | undefined, index = 0): T {
+  const group = examples.find((e) => e.name === name);
+  const matching = (group?.examples ?? []).filter((e) => action === undefined || e.action === action);
+  const example = matching[index];
+  if (!example) throw new Error(`no example payload ${name}.${action}[${index}]`);
+  const copy = structuredClone(example) as Record<string, unknown>;
+  copy.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
+  return copy as T;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: any;
+}
+
+/** nock with an ordered log of every request answered. */
+export class FakeGitHub {
+  readonly requests: RecordedRequest[] = [];
+  readonly scope = nock(API);
+
+  constructor() {
+    this.scope.on("request", (req: { method: string; path: string }, _interceptor: unknown, body: string) => {
+      let parsed: unknown = body;
+      try {
+        parsed = body ? JSON.parse(body) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      this.requests.push({ method: req.method, path: req.path, body: parsed });
+    });
+    // Probot caches the installation token, so only the first delivery of a test file asks for it.
+    this.scope
+      .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+      .optionally()
+      .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+  }
+
+  on(method: string, path: string | RegExp | ((uri: string) => boolean), status: number, body: unknown, headers: Record<string, string> = {}): this {
+    this.scope.intercept(path as string, method).reply(status, body as Record<string, unknown>, headers);
+    return this;
+  }
+
+  /** A raw file as GitHub's contents API returns it with `accept: application/vnd.github.raw`. */
+  file(owner: string, repo: string, path: string, text: string | null, ref?: string): this {
+    const url = `/repos/${owner}/${repo}/contents/${path.split("/").map(encodeURIComponent).join("%2F")}${ref ? `?ref=${ref}` : ""}`;
+    if (text === null) return this.on("GET", url, 404, { message: "Not Found" });
+    return this.on("GET", url, 200, text, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+  }
+
+  /** The ordered list "METHOD /path" of requests (query strings kept), without the token request. */
+  calls(): string[] {
+    return this.requests.filter((r) => !r.path.startsWith("/app/installations/")).map((r) => `${r.method} ${r.path}`);
+  }
+}
