@@ -13,7 +13,20 @@ import defaultApp from "./app.js";
 import { createLock, type Lock } from "./infra/lock.js";
 import { createLogger, runInDelivery, type LoggerOptions } from "./logging.js";
 import { instrumentOctokit, metricsText, recordError } from "./metrics.js";
-import { periodicJobs, type PeriodicJob } from "./periodic-jobs.js";
+import { startSweepTimer, sweepIntervalFromEnv } from "./handlers/post-review-sweep.js";
+
+/** A job the server runs on a timer, on one replica at a time (the lock is named after the job). */
+export interface PeriodicJob {
+  /** Also the lock name: use the same name wherever else the job runs. */
+  name: string;
+  intervalMs: number;
+  /** How long a crashed replica can block the job; defaults to the interval. */
+  lockTtlMs?: number;
+  run(probot: Probot, log: Logger): Promise<void>;
+}
+
+/** A sweep never takes this long; if a replica dies holding the lock, another sweeps after it. */
+const SWEEP_LOCK_TTL_MS = 15 * 60_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -31,7 +44,8 @@ export interface ServerSettings {
   shutdownGraceMs: number;
   /** How long to wait for in-flight deliveries and jobs before giving up on them. */
   shutdownTimeoutMs: number;
-  periodicJobsEnabled: boolean;
+  /** The post-implementation review sweep's timer (SWEEP_INTERVAL_MINUTES, 0 = off). */
+  sweepIntervalMinutes: number;
 }
 
 /** Reads the standard Probot environment (SPEC §6) plus this server's own settings. */
@@ -48,7 +62,7 @@ export function readSettings(env: Env = process.env): ServerSettings {
     logLevel: env.LOG_LEVEL || "info",
     shutdownGraceMs: Number(env.SHUTDOWN_GRACE_MS ?? 0),
     shutdownTimeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 25_000),
-    periodicJobsEnabled: env.PERIODIC_JOBS !== "off",
+    sweepIntervalMinutes: sweepIntervalFromEnv(env as NodeJS.ProcessEnv),
   };
 }
 
@@ -96,7 +110,7 @@ export interface RunningServer {
   readonly log: Logger;
   /** The number of deliveries and jobs being handled right now. */
   inFlight(): number;
-  /** Runs `job` every `intervalMs` on one replica at a time (lock named `job.name`). */
+  /** Runs `job` every `intervalMs` on one replica at a time (lock named `job.name`); stopped by shutdown. */
   startPeriodic(job: PeriodicJob): void;
   /** Stops accepting work, finishes what is in flight (up to the timeout), closes connections. */
   shutdown(reason: string): Promise<{ clean: boolean }>;
@@ -140,7 +154,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 async function startAppServer(settings: ServerSettings, app: ApplicationFunction, log: Logger, options: StartOptions): Promise<RunningServer> {
   const inFlight = new InFlight();
   let shuttingDown = false;
-  const timers: NodeJS.Timeout[] = [];
+  const stopTimers: (() => void)[] = [];
 
   // Several replicas: one Redis for the job lock and readiness, and Bottleneck's own connection so that
   // all replicas share GitHub's rate limits. (Probot's REDIS_URL support would download ioredis at
@@ -233,13 +247,13 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       };
       const timer = setInterval(() => void tick(), job.intervalMs);
       timer.unref();
-      timers.push(timer);
+      stopTimers.push(() => clearInterval(timer));
     },
     async shutdown(reason) {
       if (shuttingDown) return { clean: true };
       shuttingDown = true;
       log.info({ reason, inFlight: inFlight.size }, "shutting down: not ready any more, finishing deliveries in flight");
-      for (const timer of timers) clearInterval(timer);
+      for (const stop of stopTimers) stop();
       if (settings.shutdownGraceMs > 0) await sleep(settings.shutdownGraceMs);
       const finished = Promise.all([server.stop(), inFlight.drain()]).then(() => true);
       const clean = await Promise.race([finished, sleep(settings.shutdownTimeoutMs).then(() => false)]);
@@ -254,7 +268,18 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       return { clean };
     },
   };
-  for (const job of options.jobs ?? (settings.periodicJobsEnabled ? periodicJobs : [])) running.startPeriodic(job);
+  for (const job of options.jobs ?? []) running.startPeriodic(job);
+  // SPEC §3: sweeps run on a timer inside the server — on one replica at a time.
+  const stopSweep = startSweepTimer(probotInstance!, {
+    intervalMinutes: settings.sweepIntervalMinutes,
+    log: log.child({ job: "post-review-sweep" }),
+    runExclusive: async (name, job) => {
+      if (shuttingDown) return;
+      const outcome = await inFlight.track(lock.withLock(name, SWEEP_LOCK_TTL_MS, job));
+      if (!outcome.ran) log.debug({ job: name }, "another replica is sweeping; skipped");
+    },
+  });
+  stopTimers.push(stopSweep);
   return running;
 }
 

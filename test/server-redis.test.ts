@@ -2,7 +2,7 @@
 // throttled through Redis (shared by replicas), and its periodic jobs run on one replica at a time.
 import type { Probot } from "probot";
 import { registry } from "../src/metrics.js";
-import { startServer, type RunningServer } from "../src/server.js";
+import { startServer, type PeriodicJob, type RunningServer } from "../src/server.js";
 import { startRedis, type RedisProcess } from "./infra/redis-server.js";
 import { PRIVATE_KEY, WEBHOOK_SECRET, captureLogs, freePort, get, waitFor } from "./server-fixtures.js";
 
@@ -24,7 +24,7 @@ const fakeGitHub = (async (input: string | URL | Request) => {
   });
 }) as typeof fetch;
 
-async function replica(app: (probot: Probot) => void, jobs: Parameters<typeof startServer>[0] extends infer O ? O extends { jobs?: infer J } ? J : never : never) {
+async function replica(app: (probot: Probot) => void, jobs: PeriodicJob[]) {
   const env = { APP_ID: "1", PRIVATE_KEY, WEBHOOK_SECRET, HOST: "127.0.0.1", PORT: String(await freePort()), REDIS_URL: redis.url };
   return (await startServer({ env, app, jobs, logDestination: captureLogs().stream, request: { fetch: fakeGitHub } })) as RunningServer;
 }
