@@ -169,7 +169,8 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
 
   const Octokit = ProbotOctokit.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) =>
     throttleConnection
-      ? { ...instance, throttle: { ...(instance.throttle as object), id: "change-policy", Bottleneck, connection: throttleConnection } }
+      ? // Keep Probot's per-installation throttle id: each installation has its own GitHub limits.
+        { ...instance, throttle: { id: "change-policy", ...(instance.throttle as object), Bottleneck, connection: throttleConnection } }
       : instance,
   ) as typeof ProbotOctokit;
 
