@@ -167,12 +167,22 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
     : undefined;
   throttleConnection?.on("error", (error: Error) => log.error({ err: error }, "Redis error in the shared rate limiter"));
 
-  const Octokit = ProbotOctokit.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) =>
-    throttleConnection
-      ? // Keep Probot's per-installation throttle id: each installation has its own GitHub limits.
-        { ...instance, throttle: { id: "change-policy", ...(instance.throttle as object), Bottleneck, connection: throttleConnection } }
-      : instance,
-  ) as typeof ProbotOctokit;
+  const Octokit = ProbotOctokit.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) => {
+    // GitHub's limits are per installation, but Probot gives the clients it makes for webhook
+    // events one shared limiter id, which spaces ALL writes of the process 1 s apart. Key the
+    // limiter by installation instead (and share it across replicas through Redis when set).
+    const installationId = (instance.auth as { installationId?: number } | undefined)?.installationId;
+    const throttle = instance.throttle as Record<string, unknown> | undefined;
+    if (!throttle || throttle.enabled === false) return instance;
+    return {
+      ...instance,
+      throttle: {
+        ...throttle,
+        id: installationId ? `installation-${installationId}` : (throttle.id ?? "change-policy-app"),
+        ...(throttleConnection ? { Bottleneck, connection: throttleConnection } : {}),
+      },
+    };
+  }) as typeof ProbotOctokit;
 
   const server = new Server({
     host: settings.host,
