@@ -12,6 +12,7 @@ import { EXIT, processIO, type CliIO } from "./io.js";
 import { registerValidateCommand } from "./validate.js";
 import { registerExplainCommand } from "./explain.js";
 import { registerSweepCommand } from "./sweep.js";
+import { registerAuditCommand } from "./audit.js";
 
 export function buildProgram(io: CliIO = processIO): Command {
   const program = new Command("change-policy")
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIO = processIO): Command {
   registerValidateCommand(program, io);
   registerExplainCommand(program, io);
   registerSweepCommand(program, io);
+  registerAuditCommand(program, io);
   return program;
 }
 

@@ -39,7 +39,9 @@ export function parseConfigFile(text: string, source: string): Parsed<ConfigFile
         source,
         path: "",
         message: `invalid YAML: ${e.message.split("\n")[0]}`,
-        line: lines.linePos(e.pos[0]).line,
+        // An error at the end of the input (an unclosed bracket or quote) points at the last line
+        // with text, not at an empty line after it.
+        line: lines.linePos(Math.min(e.pos[0], text.trimEnd().length)).line,
       })),
     };
   }
@@ -94,17 +96,21 @@ export function resolveConfig(chain: ConfigFile[]): Parsed<Config> {
   delete merged._extends;
   const result = configSchema.safeParse(merged);
   if (result.success) return { ok: true, value: result.data };
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
-    const unknownKeys = issue.code === "unrecognized_keys" ? issue.keys : [];
-    const keyPath = unknownKeys.length === 1 ? [...path, unknownKeys[0]!] : path;
-    const where = locate(chain, keyPath);
-    const message =
+    // One problem per unknown key, so that each names its own path and line.
+    const found: { path: string[]; message: string }[] =
       issue.code === "unrecognized_keys"
-        ? `unknown key${unknownKeys.length > 1 ? "s" : ""} ${unknownKeys.map((k) => `"${k}"`).join(", ")} (check the spelling)`
-        : issue.message;
-    return { source: where.source, path: keyPath.join("."), message, ...(where.line ? { line: where.line } : {}) };
+        ? issue.keys.map((key) => ({ path: [...path, key], message: `unknown key "${key}" (check the spelling)` }))
+        : [{ path, message: issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message }];
+    return found.map(({ path: keyPath, message }): ConfigProblem => {
+      const where = locate(chain, keyPath);
+      return { source: where.source, path: keyPath.join("."), message, ...(where.line ? { line: where.line } : {}) };
+    });
   });
+  // In file order, as a reader fixes them.
+  const order = new Map(chain.map((f, i) => [f.source, i]));
+  problems.sort((a, b) => (order.get(a.source) ?? 0) - (order.get(b.source) ?? 0) || (a.line ?? 0) - (b.line ?? 0));
   return { ok: false, problems };
 }
 

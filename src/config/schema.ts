@@ -101,6 +101,23 @@ export const DEFAULT_NORMAL_PATHS = [
   ".github/workflows/**",
 ];
 
+const DEFAULT_SECTIONS: Record<string, SectionConfig> = {
+  description: { headings: ["Description", "Summary", "Purpose"], min_length: 20 },
+  impact: { headings: ["Impact analysis", "Impact"], min_length: 20 },
+  rollback: { headings: ["Rollback plan", "Rollback"], min_length: 20 },
+  testing: { headings: ["Testing", "Test plan"], min_length: 10 },
+};
+
+const DEFAULT_FIELDS: Record<string, FieldConfig> = {
+  owner: { names: ["Owner"], format: "login" },
+  target_date: { names: ["Target date"], format: "date" },
+};
+
+/** Names defined by default plus by the file; read from the raw value when a sibling failed validation. */
+function knownNames(defaults: Record<string, unknown>, value: unknown): string[] {
+  return [...new Set([...Object.keys(defaults), ...Object.keys(asRecord(value))])];
+}
+
 export const configSchema = z
   .strictObject({
     // Probot's convention for inheriting another file; resolved before validation.
@@ -132,21 +149,11 @@ export const configSchema = z
     sections: z
       .record(requirementName, sectionSchema)
       .default({})
-      .transform((s): Record<string, SectionConfig> => ({
-        description: { headings: ["Description", "Summary", "Purpose"], min_length: 20 },
-        impact: { headings: ["Impact analysis", "Impact"], min_length: 20 },
-        rollback: { headings: ["Rollback plan", "Rollback"], min_length: 20 },
-        testing: { headings: ["Testing", "Test plan"], min_length: 10 },
-        ...s,
-      })),
+      .transform((s): Record<string, SectionConfig> => ({ ...DEFAULT_SECTIONS, ...s })),
     fields: z
       .record(requirementName, fieldSchema)
       .default({})
-      .transform((f): Record<string, FieldConfig> => ({
-        owner: { names: ["Owner"], format: "login" },
-        target_date: { names: ["Target date"], format: "date" },
-        ...f,
-      })),
+      .transform((f): Record<string, FieldConfig> => ({ ...DEFAULT_FIELDS, ...f })),
     classes: z
       .strictObject({
         standard: classSchema({ require: ["description"], approvals: [{ count: 1 }] }).prefault({}),
@@ -180,36 +187,54 @@ export const configSchema = z
       })
       .prefault({}),
   })
-  .superRefine((config, ctx) => {
-    // Cross-references: a typo in a group or requirement name must not disable a control.
-    const groups = new Set(Object.keys(config.groups));
-    const requirements = new Set([...Object.keys(config.sections), ...Object.keys(config.fields)]);
-    const checkGroup = (name: string | undefined, path: (string | number)[]) => {
-      if (name !== undefined && !groups.has(name)) {
-        ctx.addIssue({ code: "custom", path, message: `unknown group "${name}" (known: ${[...groups].join(", ")})` });
-      }
-    };
-    const checkRequire = (names: string[], path: (string | number)[]) =>
-      names.forEach((name, i) => {
-        if (!requirements.has(name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [...path, i],
-            message: `unknown section or field "${name}" (known: ${[...requirements].join(", ")})`,
-          });
-        }
-      });
-    for (const cls of CHANGE_CLASSES) {
-      checkRequire(config.classes[cls].require, ["classes", cls, "require"]);
-      config.classes[cls].approvals.forEach((a, i) => checkGroup(a.from, ["classes", cls, "approvals", i, "from"]));
+  // Cross-references: a typo in a group or requirement name must not disable a control. The check
+  // runs even when other keys failed (`when`), so that every problem is listed at once; it then sees
+  // partly raw input, so it reads defensively and adds the default names itself (the transforms that
+  // add them did not run): one typo gives one problem, not a cascade of false "unknown" errors.
+  .superRefine((config, ctx) => checkReferences(config, ctx.addIssue), { when: () => true });
+
+type AddIssue = (issue: { code: "custom"; path: (string | number)[]; message: string }) => void;
+
+function checkReferences(value: unknown, addIssue: AddIssue): void {
+  const config = asRecord(value);
+  const groups = new Set(knownNames(DEFAULT_GROUPS, config.groups));
+  const requirements = new Set([...knownNames(DEFAULT_SECTIONS, config.sections), ...knownNames(DEFAULT_FIELDS, config.fields)]);
+  const checkGroup = (name: unknown, path: (string | number)[]) => {
+    if (typeof name === "string" && !groups.has(name)) {
+      addIssue({ code: "custom", path, message: `unknown group "${name}" (known: ${[...groups].join(", ")})` });
     }
-    checkGroup(config.classes.emergency.post_review.from, ["classes", "emergency", "post_review", "from"]);
-    checkRequire(config.classes.emergency.post_review.require, ["classes", "emergency", "post_review", "require"]);
-    config.rules.forEach((rule, r) => {
-      checkRequire(rule.require, ["rules", r, "require"]);
-      rule.approvals.forEach((a, i) => checkGroup(a.from, ["rules", r, "approvals", i, "from"]));
+  };
+  const checkRequire = (names: unknown, path: (string | number)[]) =>
+    asArray(names).forEach((name, i) => {
+      if (typeof name === "string" && !requirements.has(name)) {
+        addIssue({ code: "custom", path: [...path, i], message: `unknown section or field "${name}" (known: ${[...requirements].join(", ")})` });
+      }
     });
+  const checkApprovals = (approvals: unknown, path: (string | number)[]) =>
+    asArray(approvals).forEach((a, i) => checkGroup(asRecord(a).from, [...path, i, "from"]));
+
+  const classes = asRecord(config.classes);
+  for (const cls of CHANGE_CLASSES) {
+    const klass = asRecord(classes[cls]);
+    checkRequire(klass.require, ["classes", cls, "require"]);
+    checkApprovals(klass.approvals, ["classes", cls, "approvals"]);
+  }
+  const postReview = asRecord(asRecord(classes.emergency).post_review);
+  checkGroup(postReview.from, ["classes", "emergency", "post_review", "from"]);
+  checkRequire(postReview.require, ["classes", "emergency", "post_review", "require"]);
+  asArray(config.rules).forEach((rule, r) => {
+    checkRequire(asRecord(rule).require, ["rules", r, "require"]);
+    checkApprovals(asRecord(rule).approvals, ["rules", r, "approvals"]);
   });
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;

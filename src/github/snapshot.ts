@@ -9,41 +9,37 @@ import type { GitHubClient } from "./client.js";
 import { memberCache, permissionCache } from "./membership.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
-export const PULL_QUERY = /* GraphQL */ `
-  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int) {
-    repository(owner: $owner, name: $repo) {
-      isPrivate
-      pullRequest(number: $number) {
-        number
-        title
-        body
-        isDraft
-        state
-        merged
-        mergedAt
-        mergedBy { login }
-        author { login __typename }
-        headRefOid
-        baseRefName
-        changedFiles
-        assignees(first: 20) { nodes { login } }
-        labels(first: 100) { nodes { name } }
-        timelineItems(last: 100, itemTypes: [LABELED_EVENT]) {
-          nodes { ... on LabeledEvent { createdAt actor { login } label { name } } }
-        }
-        files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } }
-        reviews(first: 100) {
-          pageInfo { hasNextPage }
-          nodes { author { login __typename } state submittedAt commit { oid } }
-        }
-        commits(last: 1) {
-          nodes {
-            commit {
-              oid
-              checkSuites(first: 10, filterBy: { appId: $appId }) {
-                nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
-              }
-            }
+/** What one evaluation reads of a pull request; also used by the audit's batched search. */
+export const PULL_FIELDS = /* GraphQL */ `
+  fragment PullSnapshotFields on PullRequest {
+    number
+    title
+    body
+    isDraft
+    state
+    merged
+    mergedAt
+    mergedBy { login }
+    author { login __typename }
+    headRefOid
+    baseRefName
+    changedFiles
+    assignees(first: 20) { nodes { login } }
+    labels(first: 100) { nodes { name } }
+    timelineItems(last: 100, itemTypes: [LABELED_EVENT]) {
+      nodes { ... on LabeledEvent { createdAt actor { login } label { name } } }
+    }
+    files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } }
+    reviews(first: 100) {
+      pageInfo { hasNextPage }
+      nodes { author { login __typename } state submittedAt commit { oid } }
+    }
+    commits(last: 1) {
+      nodes {
+        commit {
+          oid
+          checkSuites(first: 10, filterBy: { appId: $appId }) {
+            nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
           }
         }
       }
@@ -51,44 +47,52 @@ export const PULL_QUERY = /* GraphQL */ `
   }
 `;
 
+export const PULL_QUERY = /* GraphQL */ `
+  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int) {
+    repository(owner: $owner, name: $repo) {
+      isPrivate
+      pullRequest(number: $number) { ...PullSnapshotFields }
+    }
+  }
+  ${PULL_FIELDS}`;
+
 interface Actor {
   login: string;
   __typename?: string;
 }
+/** A pull request as PULL_FIELDS selects it. */
+export interface PullNode {
+  number: number;
+  title: string;
+  body: string | null;
+  isDraft: boolean;
+  state: "OPEN" | "CLOSED" | "MERGED";
+  merged: boolean;
+  mergedAt: string | null;
+  mergedBy: Actor | null;
+  author: Actor | null;
+  headRefOid: string;
+  baseRefName: string;
+  changedFiles: number;
+  assignees: { nodes: Actor[] };
+  labels: { nodes: { name: string }[] };
+  timelineItems: { nodes: ({ createdAt: string; actor: Actor | null; label: { name: string } } | Record<string, never>)[] };
+  files: { pageInfo: { hasNextPage: boolean }; nodes: { path: string; changeType: string }[] } | null;
+  reviews: {
+    pageInfo: { hasNextPage: boolean };
+    nodes: { author: Actor | null; state: ReviewState; submittedAt: string | null; commit: { oid: string } | null }[];
+  };
+  commits: {
+    nodes: {
+      commit: {
+        oid: string;
+        checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null;
+      };
+    }[];
+  };
+}
 interface PullQueryResult {
-  repository: {
-    isPrivate: boolean;
-    pullRequest: {
-      number: number;
-      title: string;
-      body: string | null;
-      isDraft: boolean;
-      state: "OPEN" | "CLOSED" | "MERGED";
-      merged: boolean;
-      mergedAt: string | null;
-      mergedBy: Actor | null;
-      author: Actor | null;
-      headRefOid: string;
-      baseRefName: string;
-      changedFiles: number;
-      assignees: { nodes: Actor[] };
-      labels: { nodes: { name: string }[] };
-      timelineItems: { nodes: ({ createdAt: string; actor: Actor | null; label: { name: string } } | Record<string, never>)[] };
-      files: { pageInfo: { hasNextPage: boolean }; nodes: { path: string; changeType: string }[] } | null;
-      reviews: {
-        pageInfo: { hasNextPage: boolean };
-        nodes: { author: Actor | null; state: ReviewState; submittedAt: string | null; commit: { oid: string } | null }[];
-      };
-      commits: {
-        nodes: {
-          commit: {
-            oid: string;
-            checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null;
-          };
-        }[];
-      };
-    } | null;
-  } | null;
+  repository: { isPrivate: boolean; pullRequest: PullNode | null } | null;
 }
 interface CheckRunNode {
   databaseId: number;
@@ -116,6 +120,11 @@ export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId?: nu
   });
   const pr = data.repository?.pullRequest;
   if (!data.repository || !pr) throw new PullNotFoundError(`pull request ${pull.owner}/${pull.repo}#${pull.number} not found`);
+  return snapshotFromNode(octokit, pull, data.repository.isPrivate, pr);
+}
+
+/** Turns a PULL_FIELDS node into the snapshot (REST pages only for very large PRs or renames). */
+export async function snapshotFromNode(octokit: GitHubClient, pull: PullRef, isPrivate: boolean, pr: PullNode): Promise<SnapshotResult> {
 
   let files = (pr.files?.nodes ?? []).map((f) => f.path);
   let fileCount = files.length;
@@ -129,7 +138,7 @@ export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId?: nu
     .map((n) => ({ label: n.label.name, actor: n.actor?.login.toLowerCase() ?? null, createdAt: n.createdAt }));
 
   const snapshot: PullSnapshot = {
-    repository: { owner: pull.owner, name: pull.repo, private: data.repository.isPrivate },
+    repository: { owner: pull.owner, name: pull.repo, private: isPrivate },
     number: pr.number,
     title: pr.title,
     body: pr.body ?? "",

@@ -1,9 +1,141 @@
-// Unauthorized changes become security-incident issues (SPEC §4). Filled in by issue #4.
+// Unauthorized changes become security-incident issues (SPEC §4, policy §7 and §12):
+// - a push to a watched branch that brings commits no merged pull request accounts for;
+// - a pull request merged while its `Change Policy` check was not `success` (reportBypassMerge,
+//   called by src/handlers/merged-pull.ts, which has already read the merge and left emergency
+//   changes to their post-implementation review).
+// Each incident is opened once: a hidden marker names the push or the merge, and is looked up first.
 import type { Probot } from "probot";
 import type { AppDependencies } from "../app.js";
-import type { GitHubClient } from "../github/client.js";
+import { statusOf, type GitHubClient } from "../github/client.js";
+import { pullsOfCommits } from "../github/commit-pulls.js";
+import { loadPolicyConfig } from "../github/config.js";
+import { openIssueOnce } from "../github/issues.js";
+import { missingRequirements } from "../policy/evaluate.js";
+import {
+  bypassIncidentMarker,
+  incidentRepository,
+  isWatchedBranch,
+  pushIncidentMarker,
+  unauthorizedCommits,
+  type PushedCommit,
+} from "../policy/incidents.js";
+import { bypassIncidentBody, bypassIncidentTitle, pushIncidentBody, pushIncidentTitle } from "../render/incident.js";
+import { defaultConfig, type Config } from "../config/schema.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
 
-export function registerIncidents(_app: Probot, _deps: AppDependencies): void {}
+const ZERO_SHA = /^0{40}$/;
+const BRANCH_PREFIX = "refs/heads/";
 
-export async function reportBypassMerge(_octokit: GitHubClient, _merged: MergedPullContext): Promise<void> {}
+export function registerIncidents(app: Probot, deps: AppDependencies): void {
+  app.on("push", async (context) => {
+    const push = context.payload;
+    // Deleting a branch brings no commits; tags are releases of commits already on a branch. A force
+    // push is looked at even without new commits: it can remove reviewed changes.
+    if (push.deleted || !push.ref.startsWith(BRANCH_PREFIX) || (push.commits.length === 0 && !push.forced)) return;
+    const branch = push.ref.slice(BRANCH_PREFIX.length);
+    const where = context.repo();
+    const defaultBranch = push.repository.default_branch ?? push.repository.master_branch ?? "main";
+    const log = context.log.child({ deliveryId: context.id, repo: `${where.owner}/${where.repo}`, branch, after: push.after });
+    const octokit = context.octokit as GitHubClient;
+
+    // The policy on the default branch decides what is watched. When the push itself goes to the
+    // default branch, the policy is read as it was before the push: a push cannot unwatch itself.
+    const ref = branch === defaultBranch && !ZERO_SHA.test(push.before) ? push.before : defaultBranch;
+    const policy = await loadPolicyConfig(octokit, { ...where, ref });
+    if (policy.kind === "none") return;
+    if (policy.kind === "invalid") {
+      // An invalid policy still watches the default branch with the default incident settings: a
+      // broken file must not switch the control off. Its problems are shown on every PR's check.
+      log.warn({ problems: policy.problems.length }, "invalid policy; watching the default branch with default incident settings");
+    }
+    const config: Pick<Config, "incidents"> = policy.kind === "ok" ? policy.config : defaultConfig();
+    if (!isWatchedBranch(config, branch, defaultBranch)) return;
+
+    const commits: PushedCommit[] = push.commits.map((c) => ({
+      sha: c.id,
+      message: c.message,
+      authorName: c.author.name,
+      authorLogin: c.author.username ?? null,
+      url: c.url,
+    }));
+    const associations = commits.length > 0 ? await pullsOfCommits(octokit, where, commits.map((c) => c.sha)) : new Map();
+    const unauthorized = unauthorizedCommits(branch, commits, associations, { branchCreated: push.created || ZERO_SHA.test(push.before) });
+    // Merging a pull request never force-pushes: a force push to a watched branch rewrote its history.
+    if (unauthorized.length === 0 && !push.forced) {
+      log.debug({ commits: commits.length }, "push: every commit belongs to a merged pull request");
+      return;
+    }
+
+    const marker = pushIncidentMarker(where, push.after);
+    const pushedAt = typeof push.repository.pushed_at === "number" ? new Date(push.repository.pushed_at * 1000) : deps.now();
+    const incident = {
+      where,
+      branch,
+      before: push.before,
+      after: push.after,
+      forced: push.forced,
+      compareUrl: push.compare,
+      pusher: { name: push.pusher.name, email: push.pusher.email ?? null },
+      sender: push.sender?.login ?? push.pusher.name,
+      pushedAt: pushedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      commits: unauthorized,
+      totalCommits: commits.length,
+      marker,
+    };
+    await fileIncident(octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log);
+  });
+}
+
+/** A merge that bypassed the `Change Policy` check (the caller has excluded emergency changes). */
+export async function reportBypassMerge(octokit: GitHubClient, merged: MergedPullContext): Promise<void> {
+  const { snapshot, verdict, check, config, log } = merged;
+  const where = { owner: snapshot.repository.owner, repo: snapshot.repository.name };
+  const marker = bypassIncidentMarker(where, snapshot.number);
+  const incident = {
+    where,
+    number: snapshot.number,
+    title: snapshot.title,
+    author: snapshot.author,
+    mergedBy: snapshot.mergedBy ?? null,
+    mergedAt: snapshot.mergedAt ?? null,
+    changeClass: verdict.changeClass,
+    headSha: snapshot.headSha,
+    check: check ? { conclusion: check.conclusion, status: check.status, title: check.title } : null,
+    missing: missingRequirements(verdict),
+    marker,
+  };
+  await fileIncident(octokit, config, where, marker, bypassIncidentTitle(incident), bypassIncidentBody(incident), log);
+}
+
+async function fileIncident(
+  octokit: GitHubClient,
+  config: Pick<Config, "incidents">,
+  where: { owner: string; repo: string },
+  marker: string,
+  title: string,
+  body: string,
+  log: MergedPullContext["log"],
+): Promise<void> {
+  const target = incidentRepository(config, where);
+  const labels = config.incidents.labels;
+  const find = { marker, ...(labels[0] ? { label: labels[0] } : {}) };
+  let opened;
+  let filedIn = target;
+  try {
+    opened = await openIssueOnce(octokit, target, find, { title, body, labels, assignees: [] });
+  } catch (error) {
+    const status = statusOf(error);
+    const elsewhere = target.owner.toLowerCase() !== where.owner.toLowerCase() || target.repo.toLowerCase() !== where.repo.toLowerCase();
+    if (!elsewhere || (status !== 403 && status !== 404 && status !== 410)) throw error;
+    // An incident must not be lost because the incident repository is misconfigured or out of the
+    // app's reach: it goes to the repository where it happened, saying why.
+    log.error({ incidentRepository: `${target.owner}/${target.repo}`, status }, "cannot open the incident in incidents.repository; opening it where it happened");
+    const note = `> [!WARNING]\n> This incident belongs in ${target.owner}/${target.repo} (\`incidents.repository\`), but GitHub refused to open it there (HTTP ${status}). Give the app access to that repository with issues: write, or fix the setting.\n`;
+    filedIn = where;
+    opened = await openIssueOnce(octokit, where, find, { title, body: body.replace(marker, `${marker}\n${note}`), labels, assignees: [] });
+  }
+  log.warn(
+    { incident: `${filedIn.owner}/${filedIn.repo}#${opened.issue.number}`, created: opened.created },
+    opened.created ? "security incident opened" : "security incident already open (redelivery)",
+  );
+}

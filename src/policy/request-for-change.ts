@@ -1,17 +1,34 @@
 // Reads the Request for Change out of a pull request description: its sections (markdown headings
 // and the text under them), its single-line fields ("Owner: @alice") and its ticked checkboxes.
-// A real markdown parser does the reading, so code blocks, nested lists and HTML comments behave as
-// GitHub renders them; no regular expression here can be made to backtrack.
-import type { Nodes, Root, RootContent } from "mdast";
-import { fromMarkdown } from "mdast-util-from-markdown";
-import { gfmFromMarkdown } from "mdast-util-gfm";
-import { gfm } from "micromark-extension-gfm";
+//
+// markdown-it parses the blocks (headings, lists, quotes, code, HTML) the way CommonMark does. Its
+// inline rules for links, images, emphasis, strikethrough, autolinks and entities are switched off:
+// nothing here needs them, and they are the part that is slow on odd input (100k "[" took 250 ms,
+// 300 KB of "*a " 200 ms). So are tables (16k rows of "a|b" took 110 ms; pipes are read as text)
+// and reference definitions ("[x]: y" stays a line of text). What is left is linear: the worst
+// 64 KB body found takes well under 0.1 s (README, "How the description is read").
+import MarkdownIt from "markdown-it";
+import type { Token } from "markdown-it";
 import { isMatch } from "date-fns";
 import type { FieldConfig, SectionConfig } from "../config/schema.js";
 
 /** GitHub caps a PR body at 65,536 characters; anything longer did not come from GitHub. */
 export const MAX_BODY_CHARS = 65_536;
 const MAX_FIELD_LINE = 1_000;
+
+const markdown = new MarkdownIt({ html: true }).disable([
+  "table",
+  "reference",
+  "linkify",
+  "link",
+  "image",
+  "autolink",
+  "emphasis",
+  "strikethrough",
+  "entity",
+  "replacements",
+  "smartquotes",
+]);
 
 export interface RequestForChange {
   /** Normalised heading → text under it (comments and placeholders removed). */
@@ -23,40 +40,63 @@ export interface RequestForChange {
   truncated: boolean;
 }
 
+interface OpenSection {
+  key: string;
+  depth: number;
+  lines: string[];
+}
+
 export function readRequestForChange(body: string | null | undefined): RequestForChange {
   const text = body ?? "";
   const truncated = text.length > MAX_BODY_CHARS;
-  const tree = fromMarkdown(truncated ? text.slice(0, MAX_BODY_CHARS) : text, {
-    extensions: [gfm()],
-    mdastExtensions: [gfmFromMarkdown()],
-  });
   const rfc: RequestForChange = { sections: new Map(), fields: new Map(), checked: [], truncated };
-  collectSections(tree, rfc);
-  walk(tree, (node) => {
-    if (node.type === "listItem" && node.checked === true) rfc.checked.push(normalise(plainText(node)));
-    if (node.type === "paragraph") {
-      for (const line of plainText(node).split("\n")) readField(line, rfc.fields);
+  const open: OpenSection[] = [];
+  const addText = (block: string) => {
+    for (const section of open) section.lines.push(block);
+  };
+  const closeSections = (depth: number) => {
+    while (open.length > 0 && open[open.length - 1]!.depth >= depth) {
+      const section = open.pop()!;
+      const list = rfc.sections.get(section.key) ?? [];
+      list.push(removePlaceholders(section.lines.join("\n")));
+      rfc.sections.set(section.key, list);
     }
-  });
-  return rfc;
-}
+  };
 
-function collectSections(tree: Root, rfc: RequestForChange): void {
-  const nodes = tree.children;
-  for (let i = 0; i < nodes.length; i++) {
-    const heading = nodes[i]!;
-    if (heading.type !== "heading") continue;
-    const parts: string[] = [];
-    for (let j = i + 1; j < nodes.length; j++) {
-      const next = nodes[j]!;
-      if (next.type === "heading" && next.depth <= heading.depth) break;
-      parts.push(plainText(next));
-    }
-    const key = normaliseHeading(plainText(heading));
-    const list = rfc.sections.get(key) ?? [];
-    list.push(removePlaceholders(parts.join("\n")));
-    rfc.sections.set(key, list);
+  const tokens = markdown.parse(truncated ? text.slice(0, MAX_BODY_CHARS) : text, {});
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    let visible: VisibleText;
+    if (token.type === "fence" || token.type === "code_block") {
+      // Code counts towards a section's length; what looks like a field or heading inside it is not one.
+      addText(token.content);
+      continue;
+    } else if (token.type === "html_block") {
+      visible = htmlText(token.content);
+      readFields(visible.text, rfc.fields);
+      addText(shown(visible.text));
+    } else if (token.type === "inline") {
+      visible = inlineText(token.children ?? []);
+      const opener = tokens[i - 1]!;
+      if (opener.type === "heading_open") {
+        const title = shown(visible.text).trim();
+        // Only a top-level heading starts a section; one inside a quote or list is text of the section.
+        if (opener.level === 0) closeSections(Number(opener.tag.slice(1)));
+        // A sub-heading's title is part of its parent section's text, as a reader sees it.
+        addText(title);
+        if (opener.level === 0) open.push({ key: normaliseHeading(title), depth: Number(opener.tag.slice(1)), lines: [] });
+      } else {
+        const box = opener.type === "paragraph_open" && tokens[i - 2]?.type === "list_item_open" ? taskBox(token, visible.text) : null;
+        if (box?.checked) rfc.checked.push(normalise(box.text));
+        if (!box) readFields(visible.text, rfc.fields);
+        addText(shown(box ? box.text : visible.text));
+      }
+    } else continue;
+    // An unclosed "<!--" hides the rest of the description (fail closed).
+    if (visible.unclosedComment) break;
   }
+  closeSections(1);
+  return rfc;
 }
 
 export type SectionStatus = { present: true; length: number } | { present: false; reason: "missing" | "too-short" | "placeholder"; length: number };
@@ -91,7 +131,10 @@ export function fieldStatus(rfc: RequestForChange, field: FieldConfig): FieldSta
         : { present: false, reason: "invalid", value };
     }
     if (field.format === "login") {
-      const login = value.split(/[\s,]/)[0]!.replace(/^@/, "");
+      // "@alice (backup @bob)" names alice; a bare word only when it is the whole value, so that
+      // "Owner: the platform team" is not read as the user @the.
+      const first = value.split(/[\s,]/)[0]!;
+      const login = first.startsWith("@") ? first.slice(1) : first === value ? first : "";
       return /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login)
         ? { present: true, value: login.toLowerCase() }
         : { present: false, reason: "invalid", value };
@@ -101,47 +144,110 @@ export function fieldStatus(rfc: RequestForChange, field: FieldConfig): FieldSta
   return { present: false, reason: "missing" };
 }
 
+/**
+ * The box's text as configured, optionally followed by a note: "… deployment (snapshot 42)" or
+ * "…: snapshot 42". Not any longer sentence: "Database backup" must not be met by a ticked
+ * "Database backup not needed".
+ */
 export function isChecked(rfc: RequestForChange, text: string): boolean {
   const wanted = normalise(text);
-  return rfc.checked.some((c) => c === wanted || c.startsWith(`${wanted} `));
+  return rfc.checked.some((c) => {
+    if (!c.startsWith(wanted)) return false;
+    const rest = c.slice(wanted.length);
+    return rest === "" || NOTE_STARTS.some((start) => rest.startsWith(start));
+  });
+}
+
+const NOTE_STARTS = [" (", "(", ":", " - ", " – ", " — "];
+
+interface VisibleText {
+  text: string;
+  /** A "<!--" without its "-->": the text stops there. */
+  unclosedComment: boolean;
+}
+
+/** A paragraph's or heading's text with code spans unwrapped and inline HTML (comments, tags) left out. */
+function inlineText(children: Token[]): VisibleText {
+  let text = "";
+  for (const child of children) {
+    if (child.type === "text") {
+      // markdown-it reads a comment that closes within the paragraph as html_inline; this one does not.
+      const comment = child.content.indexOf("<!--");
+      if (comment >= 0) return { text: text + child.content.slice(0, comment), unclosedComment: true };
+      text += child.content;
+    } else if (child.type === "code_inline") text += child.content;
+    else if (child.type === "softbreak" || child.type === "hardbreak") text += "\n";
+  }
+  return { text, unclosedComment: false };
+}
+
+/**
+ * An HTML block's text without comments and tags: "<!-- hint --> answer" reads "answer",
+ * "<summary>Rollback</summary>" reads "Rollback". Searches never go back (linear), and a "<"
+ * with no ">" after it is text.
+ */
+function htmlText(html: string): VisibleText {
+  let text = "";
+  let at = 0;
+  let tagEnd = -1; // the first ">" at or after the current "<"; html.length when there is none
+  for (;;) {
+    const open = html.indexOf("<", at);
+    if (open < 0) return { text: text + html.slice(at), unclosedComment: false };
+    text += html.slice(at, open);
+    if (html.startsWith("<!--", open)) {
+      const end = html.indexOf("-->", open + 4);
+      if (end < 0) return { text, unclosedComment: true };
+      at = end + 3;
+      continue;
+    }
+    if (tagEnd < open) {
+      const found = html.indexOf(">", open);
+      tagEnd = found < 0 ? html.length : found;
+    }
+    if (tagEnd < html.length && /[A-Za-z/!?]/.test(html[open + 1] ?? "")) at = tagEnd + 1;
+    else {
+      text += "<";
+      at = open + 1;
+    }
+  }
+}
+
+/** What a reader sees of a line for measuring a section: no emphasis asterisks or stray backticks. */
+function shown(text: string): string {
+  let out = "";
+  for (const c of text) if (c !== "`" && c !== "*") out += c;
+  return out;
+}
+
+/** "[x] text" / "[ ] text" opening a list item's first paragraph, as written (not "\\[x]"). */
+function taskBox(inline: Token, text: string): { checked: boolean; text: string } | null {
+  const raw = inline.content;
+  if (raw[0] !== "[" || raw[2] !== "]" || !" \t\n".includes(raw[3] ?? "x")) return null;
+  const mark = raw[1];
+  if (mark !== "x" && mark !== "X" && mark !== " ") return null;
+  return { checked: mark !== " ", text: text.slice(4) };
+}
+
+/** Reads the "Name: value" fields of a block of text, one per line. */
+function readFields(text: string, fields: Map<string, string>): void {
+  for (const line of text.split("\n")) if (line.length <= MAX_FIELD_LINE) readField(line, fields);
 }
 
 /** "Owner: @alice", "**Owner:** @alice", "- Owner: @alice" all read as owner = "@alice". */
 function readField(line: string, fields: Map<string, string>): void {
-  if (line.length > MAX_FIELD_LINE) return;
   const colon = line.indexOf(":");
   if (colon <= 0 || colon > 60) return;
   const name = normalise(line.slice(0, colon));
-  const value = line.slice(colon + 1).trim();
+  const value = trimMarkup(line.slice(colon + 1));
   if (name.length > 0 && value.length > 0 && !fields.has(name)) fields.set(name, value);
 }
 
-/** Text of a node as a reader sees it: HTML comments are not text. */
-function plainText(node: Nodes): string {
-  if (node.type === "html") return node.value.trimStart().startsWith("<!--") ? "" : stripComments(node.value);
-  if ("value" in node) return node.value;
-  if (node.type === "break") return "\n";
-  if (!("children" in node)) return "";
-  const separator = node.type === "paragraph" || node.type === "heading" || node.type === "tableCell" ? "" : "\n";
-  return (node.children as Nodes[]).map(plainText).join(separator);
-}
-
-function walk(node: Nodes, visit: (node: Nodes) => void): void {
-  visit(node);
-  if ("children" in node) for (const child of node.children as RootContent[]) walk(child, visit);
-}
-
-function stripComments(text: string): string {
-  let out = "";
-  let at = 0;
-  for (;;) {
-    const start = text.indexOf("<!--", at);
-    if (start < 0) return out + text.slice(at);
-    out += text.slice(at, start);
-    const end = text.indexOf("-->", start + 4);
-    if (end < 0) return out;
-    at = end + 3;
-  }
+function trimMarkup(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && " \t*_".includes(text[start]!)) start++;
+  while (end > start && " \t*_".includes(text[end - 1]!)) end--;
+  return text.slice(start, end);
 }
 
 /** Template hints such as "[describe the change]", "<details here>" or "{{owner}}" are not answers. */
@@ -159,7 +265,8 @@ function removePlaceholders(text: string): string {
     .join("\n");
 }
 
-const NULL_ANSWERS = new Set(["", "n/a", "na", "n.a", "none", "tbd", "tba", "todo", "to do", "-", "--", "---", "...", "…", "?", "nil", "null", "not applicable", "not yet", "later", "wip"]);
+// "@" and "YYYY-MM-DD" are what the pull request template leaves in its field lines.
+const NULL_ANSWERS = new Set(["@", "yyyy-mm-dd", "", "n/a", "na", "n.a", "none", "tbd", "tba", "todo", "to do", "-", "--", "---", "...", "…", "?", "nil", "null", "not applicable", "not yet", "later", "wip"]);
 
 function isNullAnswer(text: string): boolean {
   // Every null answer is short; the length guard also keeps the patterns below linear.

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { buildProgram } from "../../src/cli/main.js";
 import { registerSweepCommand, runSweep, type SweepClients } from "../../src/cli/sweep.js";
 import type { CliIO } from "../../src/cli/io.js";
-import { FakeGitHub, TestOctokit } from "../helpers/app.js";
+import { apiProblemsOfEveryFake, FakeGitHub, TestOctokit } from "../helpers/app.js";
 import { IssueStore } from "../helpers/issue-store.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -27,6 +27,8 @@ afterEach(() => {
   const pending = github.scope.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
+  // Every request the app made must exist in GitHub's published API description and be well-formed.
+  expect(apiProblemsOfEveryFake()).toEqual([]);
 });
 afterAll(() => nock.enableNetConnect());
 

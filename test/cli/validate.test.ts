@@ -20,8 +20,8 @@ describe("change-policy validate", () => {
     const r = await run(file("bad-yaml.yml", "groups:\n  cto-ciso: { users: [dana\n"));
     expect(r.code).toBe(1);
     expect(r.stdout).toEqual([
-      "bad-yaml.yml:3: (file): invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
-      "bad-yaml.yml:3: (file): invalid YAML: Flow map in block collection must be sufficiently indented and end with a }",
+      "bad-yaml.yml:2: (file): invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      "bad-yaml.yml:2: (file): invalid YAML: Flow map in block collection must be sufficiently indented and end with a }",
     ]);
     expect(r.stderr).toEqual(["bad-yaml.yml: invalid (2 problems); the app would fail the check of every pull request until it is fixed."]);
   });

@@ -7,7 +7,7 @@ import { openPostImplementationReview } from "../../src/handlers/emergency-follo
 import type { MergedPullContext } from "../../src/handlers/merged-pull-context.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
-import { examplePayload, FakeGitHub, NOW, TestOctokit, testProbot } from "../helpers/app.js";
+import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, NOW, TestOctokit, testProbot } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
 import { IssueStore } from "../helpers/issue-store.js";
 
@@ -38,6 +38,8 @@ afterEach(() => {
   const pending = github.scope.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
+  // Every request the app made must exist in GitHub's published API description and be well-formed.
+  expect(apiProblemsOfEveryFake()).toEqual([]);
 });
 afterAll(() => nock.enableNetConnect());
 

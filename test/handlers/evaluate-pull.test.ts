@@ -1,7 +1,7 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { clearMembershipCaches } from "../../src/github/membership.js";
-import { examplePayload, FakeGitHub, testProbot } from "../helpers/app.js";
+import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, testProbot } from "../helpers/app.js";
 import { COMPLETE_BODY, graphqlPull, HEAD, type PullFixture } from "../helpers/graphql-pull.js";
 
 const CONFIG = `
@@ -25,6 +25,8 @@ afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
+  // Every request the app made must exist in GitHub's published API description and be well-formed.
+  expect(apiProblemsOfEveryFake()).toEqual([]);
 });
 afterAll(() => nock.enableNetConnect());
 

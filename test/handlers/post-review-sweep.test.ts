@@ -4,7 +4,7 @@ import { openPostImplementationReview } from "../../src/handlers/emergency-follo
 import { sweepIntervalFromEnv, sweepRepository } from "../../src/handlers/post-review-sweep.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
-import { FakeGitHub, TestOctokit } from "../helpers/app.js";
+import { apiProblemsOfEveryFake, FakeGitHub, TestOctokit } from "../helpers/app.js";
 import { IssueStore } from "../helpers/issue-store.js";
 
 const REPO = { owner: "Codertocat", repo: "Hello-World" };
@@ -23,6 +23,8 @@ afterEach(() => {
   const pending = github.scope.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
+  // Every request the app made must exist in GitHub's published API description and be well-formed.
+  expect(apiProblemsOfEveryFake()).toEqual([]);
 });
 afterAll(() => nock.enableNetConnect());
 

@@ -6,6 +6,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp } from "../../src/app.js";
+import { checkRequest } from "./github-api-description.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples") as { name: string; examples: Record<string, unknown>[] }[];
@@ -53,23 +54,36 @@ export function examplePayload<T = Record<string, any>>(name: string, action: st
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** As sent (lower-case names); recorders that leave them out skip the content-type check. */
+  headers?: Record<string, string | string[] | number | undefined>;
   body: any;
 }
 
-/** nock with an ordered log of every request answered. */
+/** Every FakeGitHub made since the last `apiProblemsOfEveryFake()`, so none escapes the check. */
+let unchecked: FakeGitHub[] = [];
+
+/**
+ * nock with an ordered log of every request answered, each checked against GitHub's published API
+ * description (test/helpers/github-api-description.ts): the fake answers whatever a test tells it
+ * to, so this is what proves the app's requests would also work against the real GitHub.
+ *
+ * Every test file that uses FakeGitHub must assert, in `afterEach`,
+ * `expect(apiProblemsOfEveryFake()).toEqual([])` — it covers fakes a test replaced midway too.
+ */
 export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   readonly scope = nock(API);
 
   constructor() {
-    this.scope.on("request", (req: { method: string; path: string }, _interceptor: unknown, body: string) => {
+    unchecked.push(this);
+    this.scope.on("request", (req: { method: string; path: string; headers?: RecordedRequest["headers"] }, _interceptor: unknown, body: string) => {
       let parsed: unknown = body;
       try {
         parsed = body ? JSON.parse(body) : undefined;
       } catch {
         // not JSON: keep the text
       }
-      this.requests.push({ method: req.method, path: req.path, body: parsed });
+      this.requests.push({ method: req.method, path: req.path, headers: req.headers ?? {}, body: parsed });
     });
     // Probot caches the installation token, so only the first delivery of a test file asks for it.
     this.scope
@@ -90,8 +104,20 @@ export class FakeGitHub {
     return this.on("GET", url, 200, text, { "content-type": "application/vnd.github.raw; charset=utf-8" });
   }
 
+  /** How each request answered so far departs from GitHub's API description; empty when all conform. */
+  apiProblems(): string[] {
+    return this.requests.flatMap((r) => checkRequest(r));
+  }
+
   /** The ordered list "METHOD /path" of requests (query strings kept), without the token request. */
   calls(): string[] {
     return this.requests.filter((r) => !r.path.startsWith("/app/installations/")).map((r) => `${r.method} ${r.path}`);
   }
+}
+
+/** `apiProblems()` of every FakeGitHub made since the last call (then forgets them): for `afterEach`. */
+export function apiProblemsOfEveryFake(): string[] {
+  const fakes = unchecked;
+  unchecked = [];
+  return fakes.flatMap((fake) => fake.apiProblems());
 }

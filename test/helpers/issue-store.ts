@@ -36,8 +36,8 @@ export class IssueStore {
   private readonly scope = nock(API).persist();
 
   constructor(github: FakeGitHub, private readonly clock: () => string = () => "2026-11-24T12:00:00Z") {
-    this.scope.on("request", (req: { method: string; path: string }, _i: unknown, body: string) => {
-      github.requests.push({ method: req.method, path: req.path, body: body ? JSON.parse(body) : undefined });
+    this.scope.on("request", (req: { method: string; path: string; headers?: Record<string, string> }, _i: unknown, body: string) => {
+      github.requests.push({ method: req.method, path: req.path, headers: req.headers, body: body ? JSON.parse(body) : undefined });
     });
     this.scope
       .get((uri) => ISSUES.test(uri))

@@ -1,0 +1,154 @@
+import { defaultConfig } from "../../src/config/schema.js";
+import { evaluatePull, type Verdict } from "../../src/policy/evaluate.js";
+import { CHECK_NAME, renderConfigProblems, renderError, renderVerdict } from "../../src/render/check-output.js";
+import { pullSnapshot, review } from "../helpers/pull-snapshot.js";
+
+function verdict(overrides: Partial<Verdict> = {}): Verdict {
+  return {
+    changeClass: "normal",
+    classification: { changeClass: "normal", reasons: ["label `change:normal`"], ignoredEmergencyLabels: [], declaredBy: null },
+    requirements: [],
+    conclusion: "success",
+    notes: [],
+    rules: [],
+    approvers: [],
+    ...overrides,
+  };
+}
+
+const met = (name: string, source = "normal change") => ({ kind: "section" as const, name, met: true, detail: "present (40 characters)", source });
+const missing = (name: string, detail: string, source = "normal change") => ({ kind: "section" as const, name, met: false, detail, source });
+
+test("the check is named exactly `Change Policy`", () => {
+  expect(CHECK_NAME).toBe("Change Policy");
+});
+
+describe("title", () => {
+  test.each<[Verdict["changeClass"], number, number, string]>([
+    ["normal", 5, 0, "Normal change: all requirements met"],
+    ["normal", 5, 2, "Normal change: 2 of 5 requirements missing"],
+    ["standard", 2, 1, "Standard change: 1 of 2 requirements missing"],
+    ["emergency", 1, 1, "Emergency change: 1 of 1 requirement missing"],
+    ["emergency", 0, 0, "Emergency change: all requirements met"],
+  ])("%s, %i requirements, %i missing → %s", (changeClass, total, missingCount, title) => {
+    const requirements = Array.from({ length: total }, (_, i) => (i < missingCount ? missing(`R${i}`, "fix it") : met(`R${i}`)));
+    const out = renderVerdict(verdict({ changeClass, requirements, conclusion: missingCount ? "failure" : "success" }));
+    expect(out.title).toBe(title);
+    expect(out.conclusion).toBe(missingCount ? "failure" : "success");
+  });
+});
+
+describe("summary", () => {
+  test("a checklist with ✅/❌, the reason for the class, rules, notes and how to fix", () => {
+    const out = renderVerdict(
+      verdict({
+        classification: {
+          changeClass: "normal",
+          reasons: ["label `change:normal`", "changed paths matching `classification.normal.paths`: `package.json`"],
+          ignoredEmergencyLabels: [],
+          declaredBy: null,
+        },
+        requirements: [
+          met("Description"),
+          missing("Rollback plan", "add a `## Rollback plan` heading (or `Rollback`) to the description with at least 20 characters under it"),
+          { kind: "approval", name: "1 approval from compliance", met: false, detail: "has 0 of 1; ask @dpo to approve", source: "Compliance review" },
+        ],
+        conclusion: "failure",
+        rules: ["Compliance review"],
+        notes: ["@bob's approval does not count: is a bot."],
+      }),
+    );
+    expect(out.summary.split("\n")).toEqual([
+      "**Class: normal change** — because of label `change:normal`; changed paths matching `classification.normal.paths`: `package.json`.",
+      "Rules that apply: **Compliance review**.",
+      "",
+      "### Requirements",
+      "",
+      "- ✅ **Description**: present (40 characters)",
+      "- ❌ **Rollback plan**: add a `## Rollback plan` heading (or `Rollback`) to the description with at least 20 characters under it",
+      "- ❌ **1 approval from compliance** _(Compliance review)_: has 0 of 1; ask @dpo to approve",
+      "",
+      "### Notes",
+      "",
+      "- @bob's approval does not count: is a bot.",
+      "",
+      "_Sections are markdown headings in the pull request description; fields are lines such as `Owner: @octocat`. Edit the description, then the check re-evaluates by itself._",
+    ]);
+  });
+
+  test("a class with no requirements says so", () => {
+    expect(renderVerdict(verdict()).summary).toContain("- ✅ nothing is required for this class");
+  });
+
+  test("an oversized summary is cut below GitHub's 65,535-character limit and says so", () => {
+    const requirements = Array.from({ length: 2000 }, (_, i) => missing(`R${i}`, "x".repeat(100)));
+    const out = renderVerdict(verdict({ requirements, conclusion: "failure" }));
+    expect(out.summary.length).toBeLessThanOrEqual(65_535);
+    expect(out.summary.endsWith("…(cut: the summary is longer than GitHub allows)")).toBe(true);
+    expect(out.title).toBe("Normal change: 2000 of 2000 requirements missing");
+  });
+
+  test("end to end from a snapshot: an emergency declared by @oncall", () => {
+    const out = renderVerdict(
+      evaluatePull(
+        defaultConfig(),
+        pullSnapshot({
+          labels: ["emergency"],
+          labelEvents: [{ label: "emergency", actor: "oncall", createdAt: "2026-01-05T03:00:00Z" }],
+          body: "## Description\nDisable the broken cache layer immediately.",
+          reviews: [review("bob", "APPROVED", 1)],
+          permissions: { bob: "write" },
+        }),
+      ),
+    );
+    expect(out).toEqual({
+      conclusion: "success",
+      title: "Emergency change: all requirements met",
+      summary: [
+        "**Class: emergency change** — because of label `emergency` (added by @oncall).",
+        "",
+        "### Requirements",
+        "",
+        "- ✅ **Description**: present (43 characters)",
+        "- ✅ **1 peer approval**: approved by @bob",
+        "",
+        "### Notes",
+        "",
+        "- Emergency change: it may merge once the requirements below are met. A post-implementation review by `cto-ciso` follows within 48 hours of the merge, documenting `impact`, `rollback`.",
+        "",
+        "_Sections are markdown headings in the pull request description; fields are lines such as `Owner: @octocat`. Edit the description, then the check re-evaluates by itself._",
+      ].join("\n"),
+    });
+  });
+});
+
+describe("configuration problems", () => {
+  test("always failure; every problem listed with file, line and path", () => {
+    const out = renderConfigProblems([
+      { source: "acme/api:.github/change-policy.yml", path: "clases", message: 'unknown key "clases" (check the spelling)', line: 1 },
+      { source: "acme/.github:.github/change-policy.yml", path: "", message: "file is larger than 256 KiB" },
+    ]);
+    expect(out.conclusion).toBe("failure");
+    expect(out.title).toBe("Configuration error: 2 problems in the policy file");
+    expect(out.summary).toContain('- `acme/api:.github/change-policy.yml:1: clases: unknown key "clases" (check the spelling)`');
+    expect(out.summary).toContain("- `acme/.github:.github/change-policy.yml: (file): file is larger than 256 KiB`");
+    expect(out.summary).toContain("it never passes on a broken policy");
+    expect(out.summary).toContain("`change-policy validate .github/change-policy.yml`");
+  });
+
+  test("one problem: singular title", () => {
+    expect(renderConfigProblems([{ source: "f", path: "a", message: "b", line: 2 }]).title).toBe("Configuration error: 1 problem in the policy file");
+  });
+});
+
+describe("errors", () => {
+  test("always failure, with the reason and the remedy in plain words", () => {
+    const out = renderError("GitHub answered 403 when reading the pull request's reviews.", "Grant the app `pull_requests: read`, then press Re-run.");
+    expect(out).toEqual({
+      conclusion: "failure",
+      title: "Could not evaluate: the check fails until it can",
+      summary:
+        "GitHub answered 403 when reading the pull request's reviews.\n\n**What to do:** Grant the app `pull_requests: read`, then press Re-run.\n\nThe check fails closed: it never passes because something went wrong. Press **Re-run** to try again.",
+    });
+  });
+});
