@@ -5,6 +5,8 @@ import { spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { performance } from "node:perf_hooks";
+/* global fetch */
 
 const SECRET = "bench-webhook-secret";
 const KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
@@ -59,13 +61,13 @@ const github = createServer((req, res) => {
     const path = url.pathname.replace(/^\/api\/v3/, "");
     requests.push(`${req.method} ${path}`);
     let m;
-    if (req.method === "POST" && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path)))
+    if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path))
       return json(res, 201, { token: `ghs_${"b".repeat(36)}`, expires_at: new Date(Date.now() + 3600e3).toISOString(), permissions: {}, repository_selection: "all" });
     if (req.method === "POST" && path === "/api/graphql") {
       const { variables } = JSON.parse(body);
       return json(res, 200, { data: pullData(variables.owner, variables.repo, variables.number) });
     }
-    if ((m = /^\/repos\/([^/]+)\/([^/]+)\/contents\//.exec(path))) {
+    if (/^\/repos\/[^/]+\/[^/]+\/contents\//.test(path)) {
       res.writeHead(200, { "content-type": "application/vnd.github.raw; charset=utf-8", "x-ratelimit-remaining": "4999" });
       return res.end(CONFIG);
     }
@@ -101,7 +103,9 @@ const child = spawn("node", ["dist/server.js"], {
 for (let i = 0; ; i++) {
   try {
     if ((await fetch(`http://127.0.0.1:${appPort}/healthz`)).ok) break;
-  } catch {}
+  } catch {
+    // not listening yet
+  }
   if (i > 200) throw new Error("server did not start");
   await new Promise((r) => setTimeout(r, 50));
 }
