@@ -90,18 +90,22 @@ function loadDotEnv(env: Env, cwd = process.cwd()): void {
 
 /** Promises that must finish before the process exits (deliveries being handled, jobs running). */
 class InFlight {
-  readonly #pending = new Set<Promise<unknown>>();
+  readonly #pending = new Map<Promise<unknown>, string>();
   get size(): number {
     return this.#pending.size;
   }
-  track<T>(promise: Promise<T>): Promise<T> {
-    this.#pending.add(promise);
+  /** What is still running (delivery ids, job names), for the shutdown log. */
+  labels(): string[] {
+    return [...this.#pending.values()];
+  }
+  track<T>(promise: Promise<T>, label: string): Promise<T> {
+    this.#pending.set(promise, label);
     const done = () => this.#pending.delete(promise);
     promise.then(done, done);
     return promise;
   }
   async drain(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending.keys()]);
   }
 }
 
@@ -212,6 +216,7 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
           recordError(statusOfDelivery(error) === 400 ? "webhook_rejected" : "webhook");
           throw error;
         }),
+        `delivery ${event.id} (${event.name})`,
       );
   });
   await server.load(app);
@@ -249,7 +254,10 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       const tick = async () => {
         if (shuttingDown || !probotInstance) return;
         try {
-          const outcome = await inFlight.track(lock.withLock(job.name, job.lockTtlMs ?? job.intervalMs, () => job.run(probotInstance!, log.child({ job: job.name }))));
+          const outcome = await inFlight.track(
+            lock.withLock(job.name, job.lockTtlMs ?? job.intervalMs, () => job.run(probotInstance!, log.child({ job: job.name }))),
+            `job ${job.name}`,
+          );
           if (!outcome.ran) log.debug({ job: job.name }, "another replica holds the job's lock; skipped");
         } catch (error) {
           recordError(`job:${job.name}`);
@@ -269,7 +277,7 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       const finished = Promise.all([server.stop(), inFlight.drain()]).then(() => true);
       const clean = await Promise.race([finished, sleep(settings.shutdownTimeoutMs).then(() => false)]);
       if (!clean) httpServer.closeAllConnections();
-      if (!clean) log.error({ inFlight: inFlight.size }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
+      if (!clean) log.error({ inFlight: inFlight.size, abandoned: inFlight.labels() }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
       await lock.close();
       // Redis may be the reason we stop: never wait on it for long, and stop its reconnect loop.
       await Promise.race([Promise.all([redis?.quit(), throttleConnection?.disconnect(true)]).catch(() => undefined), sleep(1000)]);
@@ -286,7 +294,7 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
     log: log.child({ job: "post-review-sweep" }),
     runExclusive: async (name, job) => {
       if (shuttingDown) return;
-      const outcome = await inFlight.track(lock.withLock(name, SWEEP_LOCK_TTL_MS, job));
+      const outcome = await inFlight.track(lock.withLock(name, SWEEP_LOCK_TTL_MS, job), `job ${name}`);
       if (!outcome.ran) log.debug({ job: name }, "another replica is sweeping; skipped");
     },
   });

@@ -119,6 +119,7 @@ describe("graceful shutdown", () => {
     void postWebhook(server.port, { name: "pull_request", id: "stuck", payload: examplePayload("pull_request", "opened") }).catch(() => undefined);
     await waitFor(() => server.inFlight() === 1);
     expect(await server.shutdown("SIGTERM")).toEqual({ clean: false });
-    expect(logs.text()).toContain("shutdown timeout");
+    const line = logs.lines().find((l) => String(l.msg).startsWith("shutdown timeout"));
+    expect(line).toMatchObject({ inFlight: 1, abandoned: ["delivery stuck (pull_request)"] });
   });
 });
