@@ -73,6 +73,21 @@ const skippedWrites = new Counter({
   registers: [registry],
 });
 
+const evaluationRequests = new Histogram({
+  name: "change_policy_evaluation_github_requests",
+  help: "GitHub API requests one evaluation spent, by kind: counted (against the rate limit), not_modified (304, free), writes.",
+  labelNames: ["kind"] as const,
+  buckets: [0, 1, 2, 3, 4, 5, 8, 13, 21, 34, 55],
+  registers: [registry],
+});
+
+/** What one evaluation spent (from src/github/budget.ts's measureSpending). */
+export function recordEvaluationSpending(spent: { counted: number; notModified: number; writes: number }): void {
+  evaluationRequests.observe({ kind: "counted" }, spent.counted);
+  evaluationRequests.observe({ kind: "not_modified" }, spent.notModified);
+  evaluationRequests.observe({ kind: "writes" }, spent.writes);
+}
+
 /** One finished evaluation: `class` is the change class (or `none`/`invalid_config`), `conclusion` the check's. */
 export function recordEvaluation(changeClass: string, conclusion: string, seconds: number): void {
   evaluations.inc({ class: changeClass, conclusion });

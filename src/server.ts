@@ -9,7 +9,7 @@ import { parseEnv } from "node:util";
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import { Probot, ProbotOctokit, Server, run, type ApplicationFunction, type Logger } from "probot";
-import defaultApp from "./app.js";
+import defaultApp, { type ChangePolicyApp } from "./app.js";
 import { createLock, type Lock } from "./infra/lock.js";
 import { createLogger, runInDelivery, type LoggerOptions } from "./logging.js";
 import { instrumentOctokit, metricsText, recordError } from "./metrics.js";
@@ -274,7 +274,12 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       log.info({ reason, inFlight: inFlight.size }, "shutting down: not ready any more, finishing deliveries in flight");
       for (const stop of stopTimers) stop();
       if (settings.shutdownGraceMs > 0) await sleep(settings.shutdownGraceMs);
-      const finished = Promise.all([server.stop(), inFlight.drain()]).then(() => true);
+      // Deliveries are answered before their evaluation runs (coalescing), so the app's background
+      // work is drained after the last delivery is in: pending evaluations run now, then we exit.
+      const drainApp = (app as Partial<ChangePolicyApp>).drain;
+      const finished = Promise.all([server.stop(), inFlight.drain()])
+        .then(() => drainApp?.())
+        .then(() => true);
       const clean = await Promise.race([finished, sleep(settings.shutdownTimeoutMs).then(() => false)]);
       if (!clean) httpServer.closeAllConnections();
       if (!clean) log.error({ inFlight: inFlight.size, abandoned: inFlight.labels() }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");

@@ -9,6 +9,7 @@ import { instrumentClient } from "../github/instrument.js";
 import { readPullContext } from "../github/pull-context.js";
 import type { BackgroundWork } from "../infra/background.js";
 import type { PullRef } from "../github/types.js";
+import { recordCheckWrite, recordError, recordEvaluation, recordEvaluationSpending } from "../metrics.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import { CHECK_NAME, renderConfigProblems, renderError, renderVerdict, type CheckOutput } from "../render/check-output.js";
 
@@ -48,6 +49,8 @@ export async function evaluatePullRequest(
 ): Promise<EvaluationOutcome> {
   const { pull } = request;
   let headSha = request.headShaHint;
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   try {
     const ctx = await readPullContext(octokit, pull, { appId: deps.appId, installationId: request.installationId });
     headSha = ctx.snapshot.headSha;
@@ -64,15 +67,20 @@ export async function evaluatePullRequest(
     }
     const where = { owner: pull.owner, repo: pull.repo, headSha };
     const result = await publishCheck(octokit, where, output, ctx.check, deps.now());
+    recordCheckWrite(output.conclusion, result !== "unchanged");
+    recordEvaluation(changeClass ?? "invalid_config", output.conclusion, seconds());
     log.info({ verdict: output.conclusion, changeClass, title: output.title, result }, "pull request evaluated");
     return { result, output, ...(changeClass ? { changeClass } : {}) };
   } catch (error) {
     // Fail closed: whatever broke, the check says so and does not pass.
     log.error({ err: error }, "evaluation failed");
+    recordError("evaluation");
     if (!headSha) throw error;
     const { reason, remedy } = describeFailure(error);
     const output = renderError(reason, remedy);
     await publishCheck(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, null, deps.now());
+    recordCheckWrite(output.conclusion, true);
+    recordEvaluation("error", output.conclusion, seconds());
     return { result: "created", output };
   }
 }
@@ -135,6 +143,7 @@ export function scheduleEvaluation(
   const evaluate = async () => {
     const { result, spent } = await measureSpending(() => evaluatePullRequest(octokit, request, deps, log));
     background.budget.recordEvaluation(spent);
+    recordEvaluationSpending(spent);
     log.info({ spent, result: result.result }, "GitHub requests spent by the evaluation");
   };
   // Queued re-evaluations are already paced; they still merge with a burst in progress.

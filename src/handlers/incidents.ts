@@ -10,6 +10,7 @@ import { statusOf, type GitHubClient } from "../github/client.js";
 import { pullsOfCommits } from "../github/commit-pulls.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { openIssueOnce } from "../github/issues.js";
+import { recordIncidentOpened } from "../metrics.js";
 import { missingRequirements } from "../policy/evaluate.js";
 import {
   bypassIncidentMarker,
@@ -82,7 +83,7 @@ export function registerIncidents(app: Probot, deps: AppDependencies): void {
       totalCommits: commits.length,
       marker,
     };
-    await fileIncident(octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log);
+    await fileIncident("direct_push", octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log);
   });
 }
 
@@ -104,10 +105,11 @@ export async function reportBypassMerge(octokit: GitHubClient, merged: MergedPul
     missing: missingRequirements(verdict),
     marker,
   };
-  await fileIncident(octokit, config, where, marker, bypassIncidentTitle(incident), bypassIncidentBody(incident), log);
+  await fileIncident("bypass", octokit, config, where, marker, bypassIncidentTitle(incident), bypassIncidentBody(incident), log);
 }
 
 async function fileIncident(
+  kind: "direct_push" | "bypass",
   octokit: GitHubClient,
   config: Pick<Config, "incidents">,
   where: { owner: string; repo: string },
@@ -134,6 +136,7 @@ async function fileIncident(
     filedIn = where;
     opened = await openIssueOnce(octokit, where, find, { title, body: body.replace(marker, `${marker}\n${note}`), labels, assignees: [] });
   }
+  if (opened.created) recordIncidentOpened(kind);
   log.warn(
     { incident: `${filedIn.owner}/${filedIn.repo}#${opened.issue.number}`, created: opened.created },
     opened.created ? "security incident opened" : "security incident already open (redelivery)",

@@ -16,6 +16,7 @@ import {
   readReviewTerms,
   sweepAction,
 } from "../policy/post-review.js";
+import { recordFollowUps } from "../metrics.js";
 import { overdueComment, reminderComment } from "../render/follow-up.js";
 
 /** The label sweeps look for when none is given: the default of `post_review.labels`. */
@@ -39,6 +40,8 @@ export interface SweepOutcome {
   issue: number | null;
   /** reminded / escalated: a comment was written; already-done: another sweep wrote it; error: see message. */
   result: "reminded" | "escalated" | "already-done" | "not-due" | "error";
+  /** Past its due time (for the open/overdue metrics). */
+  overdue?: boolean;
   message?: string;
 }
 
@@ -64,20 +67,21 @@ export async function sweepRepository(octokit: GitHubClient, repo: RepoRef, opti
       const terms = readReviewTerms(issue.body);
       if (!terms) continue; // labelled by hand, not one of the app's follow-ups
       const where = { ...repo, issue_number: issue.number };
+      const overdue = options.now.getTime() > new Date(terms.due).getTime();
       try {
         const action = sweepAction(terms, options.now, { alreadyOverdue: issue.labels.some((l) => l.toLowerCase() === OVERDUE_LABEL) });
         if (action === "none") {
-          outcomes.push({ repository: name, issue: issue.number, result: "not-due" });
+          outcomes.push({ repository: name, issue: issue.number, result: "not-due", overdue });
         } else if (action === "remind") {
           const wrote = await commentOnce(octokit, where, commentMarker("reminder", terms.due), reminderComment(terms, issue.assignees));
-          outcomes.push({ repository: name, issue: issue.number, result: wrote ? "reminded" : "already-done" });
+          outcomes.push({ repository: name, issue: issue.number, result: wrote ? "reminded" : "already-done", overdue });
         } else {
           const late = formatDelay((options.now.getTime() - new Date(terms.due).getTime()) / 60_000);
           // Comment first, label second: the label is what later sweeps trust, so it only appears
           // once the escalation has really been said.
           const wrote = await commentOnce(octokit, where, commentMarker("overdue", terms.due), overdueComment(terms, issue.assignees, late));
           await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...where, labels: [OVERDUE_LABEL] });
-          outcomes.push({ repository: name, issue: issue.number, result: wrote ? "escalated" : "already-done" });
+          outcomes.push({ repository: name, issue: issue.number, result: wrote ? "escalated" : "already-done", overdue });
         }
       } catch (error) {
         outcomes.push({ repository: name, issue: issue.number, result: "error", message: messageOf(error) });
@@ -167,6 +171,8 @@ export function startSweepTimer(app: Probot, options: SweepTimerOptions): () => 
       const job = async () => {
         const outcomes = await sweepAllInstallations(app, { now: (options.now ?? (() => new Date()))(), labels: options.labels ?? sweepLabelsFromEnv(), log: options.log });
         const errors = outcomes.filter((o) => o.result === "error").length;
+        const followUps = outcomes.filter((o) => o.issue !== null && o.result !== "error");
+        recordFollowUps(followUps.length, followUps.filter((o) => o.overdue).length);
         options.log.info({ followUps: outcomes.length, errors }, "sweep finished");
       };
       await (options.runExclusive ? options.runExclusive("post-review-sweep", job) : job());

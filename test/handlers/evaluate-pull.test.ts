@@ -1,6 +1,7 @@
 import nock from "nock";
 import type { Probot } from "probot";
 import { clearMembershipCaches } from "../../src/github/membership.js";
+import { registry } from "../../src/metrics.js";
 import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, testProbot } from "../helpers/app.js";
 import { COMPLETE_BODY, graphqlPull, HEAD, type PullFixture } from "../helpers/graphql-pull.js";
 
@@ -221,6 +222,21 @@ describe("re-evaluation triggers", () => {
     const payload = examplePayload("check_run", "rerequested") as any;
     await probot.receive({ id: "d3", name: "check_run", payload });
     expect(github.calls()).toEqual([]);
+  });
+});
+
+describe("metrics", () => {
+  test("an evaluation is counted by class and conclusion, with its check write and its GitHub requests", async () => {
+    const value = async (name: string, labels: Record<string, string>) =>
+      (await registry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    const evaluationsBefore = await value("change_policy_evaluations_total", { class: "standard", conclusion: "failure" });
+    const writesBefore = await value("change_policy_check_writes_total", { conclusion: "failure" });
+    standardSetup({ files: ["docs/a.md"], body: "## Summary\nA documentation only change here." });
+    github.on("GET", "/orgs/codertocat/teams/security-leads/members?per_page=100", 200, []);
+    github.on("POST", "/repos/Codertocat/Hello-World/check-runs", 201, { id: 7 });
+    await probot.receive(prOpened());
+    expect(await value("change_policy_evaluations_total", { class: "standard", conclusion: "failure" })).toBe(evaluationsBefore + 1);
+    expect(await value("change_policy_check_writes_total", { conclusion: "failure" })).toBe(writesBefore + 1);
   });
 });
 

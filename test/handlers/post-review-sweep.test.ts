@@ -43,8 +43,8 @@ describe("sweeping open follow-up issues", () => {
     const now = new Date("2026-11-25T23:00:00Z");
     const first = await sweepRepository(octokit(), REPO, { now });
     const second = await sweepRepository(octokit(), REPO, { now: new Date("2026-11-26T00:00:00Z") });
-    expect(first).toEqual([{ repository: "Codertocat/Hello-World", issue: issue.number, result: "reminded" }]);
-    expect(second).toEqual([{ repository: "Codertocat/Hello-World", issue: issue.number, result: "already-done" }]);
+    expect(first).toEqual([{ repository: "Codertocat/Hello-World", issue: issue.number, result: "reminded", overdue: false }]);
+    expect(second).toEqual([{ repository: "Codertocat/Hello-World", issue: issue.number, result: "already-done", overdue: false }]);
     expect(github.calls()).toEqual([
       `GET ${LIST_OPEN}`,
       `GET /repos/Codertocat/Hello-World/issues/${issue.number}/comments?per_page=100`,
@@ -61,7 +61,7 @@ describe("sweeping open follow-up issues", () => {
     const issue = followUp(2, "2026-11-26T10:00:00Z");
     await sweepRepository(octokit(), REPO, { now: new Date("2026-11-26T13:20:00Z") });
     const second = await sweepRepository(octokit(), REPO, { now: new Date("2026-11-26T14:20:00Z") });
-    expect(second).toEqual([{ repository: "Codertocat/Hello-World", issue: issue.number, result: "not-due" }]);
+    expect(second).toEqual([{ repository: "Codertocat/Hello-World", issue: issue.number, result: "not-due", overdue: true }]);
     expect(github.calls()).toEqual([
       `GET ${LIST_OPEN}`,
       `GET /repos/Codertocat/Hello-World/issues/${issue.number}/comments?per_page=100`,
@@ -106,7 +106,7 @@ describe("sweeping open follow-up issues", () => {
     await openPostImplementationReview(octokit(), { config: config.value, snapshot, verdict: evaluatePull(config.value, snapshot), check: null, now, log: silent as never });
     const [issue] = store.list("Codertocat", "Hello-World");
     const outcomes = await sweepRepository(octokit(), REPO, { now });
-    expect(outcomes).toEqual([{ repository: "Codertocat/Hello-World", issue: issue!.number, result: "escalated" }]);
+    expect(outcomes).toEqual([{ repository: "Codertocat/Hello-World", issue: issue!.number, result: "escalated", overdue: true }]);
     const comments = store.commentsOn("Codertocat", "Hello-World", issue!.number);
     expect(comments).toHaveLength(1);
     expect(comments[0]).toContain("@alice: this post-implementation review is **overdue** — it was due at 2026-09-03T08:00:00Z (82 d 4 h ago)");
