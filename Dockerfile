@@ -14,7 +14,7 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     LOG_LEVEL=info \
-    NODE_OPTIONS=--max-old-space-size=128
+    NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=4"
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist

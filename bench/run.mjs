@@ -127,7 +127,7 @@ const appPort = await listen(probe);
 await new Promise((r) => probe.close(r));
 
 const child = spawn("node", ["dist/server.js"], {
-  env: { ...process.env, APP_ID: "1", PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, PORT: String(appPort), HOST: "127.0.0.1", GHE_HOST: `127.0.0.1:${githubPort}`, GHE_PROTOCOL: "http", LOG_LEVEL: "warn", COALESCE_WINDOW_MS: WINDOW_MS, SWEEP_INTERVAL_MINUTES: "0", NODE_ENV: "production", REDIS_URL: "", NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=128" }, // as the image
+  env: { ...process.env, APP_ID: "1", PRIVATE_KEY: KEY, WEBHOOK_SECRET: SECRET, PORT: String(appPort), HOST: "127.0.0.1", GHE_HOST: `127.0.0.1:${githubPort}`, GHE_PROTOCOL: "http", LOG_LEVEL: "warn", COALESCE_WINDOW_MS: WINDOW_MS, SWEEP_INTERVAL_MINUTES: "0", NODE_ENV: "production", REDIS_URL: "", NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=128 --max-semi-space-size=4" }, // as the image
   stdio: ["ignore", "inherit", "inherit"],
 });
 for (let i = 0; ; i++) {
