@@ -3,7 +3,7 @@
 import type { Probot } from "probot";
 import { registry } from "../src/metrics.js";
 import { startServer, type PeriodicJob, type RunningServer } from "../src/server.js";
-import { startRedis, type RedisProcess } from "./infra/redis-server.js";
+import { startRedis, type RedisProcess } from "./helpers/redis.js";
 import { PRIVATE_KEY, WEBHOOK_SECRET, captureLogs, freePort, get, waitFor } from "./server-fixtures.js";
 
 let redis: RedisProcess;

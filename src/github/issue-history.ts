@@ -1,15 +1,9 @@
 // Issues with a label, open and closed, touched since a date: what the audit reads to find the
 // app's incident and follow-up issues (one paginated listing per label, not one search per PR).
+import type { IssueFacts } from "../policy/audit.js";
 import type { GitHubClient } from "./client.js";
 
-export interface IssueRecord {
-  number: number;
-  title: string;
-  state: "open" | "closed";
-  url: string;
-  body: string;
-  createdAt: string;
-  closedAt: string | null;
+export interface IssueRecord extends IssueFacts {
   labels: string[];
 }
 

@@ -6,7 +6,7 @@ import { runCli } from "../../src/cli/main.js";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { MERGED_PULLS_QUERY } from "../../src/github/merged-pulls.js";
 import { CSV_HEADER, renderAuditReport } from "../../src/render/audit-report.js";
-import { apiProblemsOfEveryFake, FakeGitHub, TestOctokit } from "../helpers/app.js";
+import { expectGitHubSettled, FakeGitHub, TestOctokit } from "../helpers/app.js";
 import { memoryIO } from "./memory-io.js";
 import { COMPLETE_BODY, graphqlPull, type PullFixture } from "../helpers/graphql-pull.js";
 
@@ -25,13 +25,7 @@ beforeEach(() => {
   github = new FakeGitHub();
   clearMembershipCaches();
 });
-afterEach(() => {
-  // Every request the app made must exist in GitHub's published API description.
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 function pull(f: PullFixture) {

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { buildProgram } from "../../src/cli/main.js";
 import { registerSweepCommand, runSweep, type SweepClients } from "../../src/cli/sweep.js";
 import type { CliIO } from "../../src/cli/io.js";
-import { apiProblemsOfEveryFake, FakeGitHub, TestOctokit } from "../helpers/app.js";
+import { expectGitHubSettled, FakeGitHub, TestOctokit } from "../helpers/app.js";
 import { IssueStore } from "../helpers/issue-store.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -23,13 +23,7 @@ beforeEach(() => {
   github = new FakeGitHub();
   store = new IssueStore(github);
 });
-afterEach(() => {
-  const pending = github.scope.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  // Every request the app made must exist in GitHub's published API description and be well-formed.
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 function testIO(env: Record<string, string> = {}) {

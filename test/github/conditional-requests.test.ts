@@ -4,7 +4,7 @@
 import nock from "nock";
 import { etagCache } from "../../src/github/conditional-requests.js";
 import { clearMembershipCaches, membershipClock } from "../../src/github/membership.js";
-import { API, apiProblemsOfEveryFake, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
+import { API, expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { COMPLETE_BODY, graphqlPull } from "../helpers/graphql-pull.js";
 
 const CONFIG = "groups:\n  cto-ciso: { users: [], teams: [Codertocat/security-leads] }\n";
@@ -26,12 +26,7 @@ beforeEach(() => {
   etagCache.clear();
   membershipClock.offsetMs = 0;
 });
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => {
   membershipClock.offsetMs = 0;
   nock.enableNetConnect();

@@ -2,7 +2,7 @@
 // at most one check write; deliveries are answered before any evaluation; a low budget slows down.
 import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
-import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
+import { expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
 import { startRedis, type RedisProcess } from "../helpers/redis.js";
 
@@ -16,12 +16,7 @@ beforeEach(() => {
   github = new FakeGitHub();
   clearMembershipCaches();
 });
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 /** Opening a PR with three labels and two requested reviewers: six deliveries. */

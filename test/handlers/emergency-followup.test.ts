@@ -7,7 +7,7 @@ import { openPostImplementationReview } from "../../src/handlers/emergency-follo
 import type { MergedPullContext } from "../../src/handlers/merged-pull-context.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
-import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, NOW, TestOctokit, testProbot } from "../helpers/app.js";
+import { expectGitHubSettled, examplePayload, FakeGitHub, NOW, TestOctokit, testProbot } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
 import { IssueStore } from "../helpers/issue-store.js";
 
@@ -34,13 +34,7 @@ beforeEach(() => {
   store = new IssueStore(github);
   clearMembershipCaches();
 });
-afterEach(() => {
-  const pending = github.scope.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  // Every request the app made must exist in GitHub's published API description and be well-formed.
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 function config(text = CONFIG): Config {

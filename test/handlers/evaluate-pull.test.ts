@@ -2,7 +2,7 @@ import nock from "nock";
 import type { Probot } from "probot";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { registry } from "../../src/metrics.js";
-import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, testProbot } from "../helpers/app.js";
+import { expectGitHubSettled, examplePayload, FakeGitHub, testProbot } from "../helpers/app.js";
 import { COMPLETE_BODY, graphqlPull, HEAD, type PullFixture } from "../helpers/graphql-pull.js";
 
 const CONFIG = `
@@ -22,13 +22,7 @@ beforeEach(() => {
   github = new FakeGitHub();
   clearMembershipCaches();
 });
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  // Every request the app made must exist in GitHub's published API description and be well-formed.
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 function prOpened() {

@@ -7,7 +7,7 @@ import { reportBypassMerge } from "../../src/handlers/incidents.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
-import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, NOW, testProbot, TestOctokit } from "../helpers/app.js";
+import { expectGitHubSettled, examplePayload, FakeGitHub, NOW, testProbot, TestOctokit } from "../helpers/app.js";
 import { graphqlPull, HEAD } from "../helpers/graphql-pull.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
@@ -26,13 +26,7 @@ beforeAll(async () => {
 beforeEach(() => {
   github = new FakeGitHub();
 });
-afterEach(() => {
-  // Every request the app made must exist in GitHub's published API description.
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 /** The real push example (a push to master), turned into an update of an existing branch with two commits. */

@@ -3,7 +3,7 @@ import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { pushTouchesPolicy } from "../../src/handlers/policy-change.js";
 import { etagCache } from "../../src/github/conditional-requests.js";
-import { apiProblemsOfEveryFake, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
+import { expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
 
 const CONFIG = "classes:\n  standard:\n    approvals: []\n";
@@ -18,12 +18,7 @@ beforeEach(() => {
   clearMembershipCaches();
   etagCache.clear();
 });
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 function push(changes: { modified?: string[]; added?: string[]; removed?: string[] }[], repo = "Hello-World") {

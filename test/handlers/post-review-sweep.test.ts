@@ -4,7 +4,7 @@ import { openPostImplementationReview } from "../../src/handlers/emergency-follo
 import { sweepIntervalFromEnv, sweepRepository } from "../../src/handlers/post-review-sweep.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
-import { apiProblemsOfEveryFake, FakeGitHub, TestOctokit } from "../helpers/app.js";
+import { expectGitHubSettled, FakeGitHub, TestOctokit } from "../helpers/app.js";
 import { IssueStore } from "../helpers/issue-store.js";
 
 const REPO = { owner: "Codertocat", repo: "Hello-World" };
@@ -19,13 +19,7 @@ beforeEach(() => {
   github = new FakeGitHub();
   store = new IssueStore(github);
 });
-afterEach(() => {
-  const pending = github.scope.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  // Every request the app made must exist in GitHub's published API description and be well-formed.
-  expect(apiProblemsOfEveryFake()).toEqual([]);
-});
+afterEach(expectGitHubSettled);
 afterAll(() => nock.enableNetConnect());
 
 function followUp(pr: number, due: string, assignees = ["alice", "dave"], labels = ["post-implementation-review"]) {

@@ -147,3 +147,20 @@ export function apiProblemsOfEveryFake(): string[] {
   unchecked = [];
   return fakes.flatMap((fake) => fake.apiProblems());
 }
+
+/** Answers mocked on FakeGitHubs but never asked for (persistent stores such as IssueStore excluded). */
+function pendingAnswersOfEveryFake(): string[] {
+  return unchecked.flatMap((fake) => fake.scope.pendingMocks());
+}
+
+/**
+ * Ends every test that fakes GitHub (`afterEach(expectGitHubSettled)`): every mocked answer was asked
+ * for, none is left for the next test, and every request the app made exists in GitHub's published API
+ * description and is well-formed.
+ */
+export function expectGitHubSettled(): void {
+  const pending = pendingAnswersOfEveryFake();
+  nock.cleanAll();
+  expect(pending).toEqual([]);
+  expect(apiProblemsOfEveryFake()).toEqual([]);
+}

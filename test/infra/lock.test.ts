@@ -1,5 +1,5 @@
 import { createLock, type Lock } from "../../src/infra/lock.js";
-import { startRedis, type RedisProcess } from "./redis-server.js";
+import { startRedis, type RedisProcess } from "../helpers/redis.js";
 
 function deferred() {
   let release!: () => void;
