@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ProbotOctokit } from "probot";
-import type { GitHubClient } from "../github/client.js";
+import { statusOf, type GitHubClient } from "../github/client.js";
 import type { CliIO } from "./io.js";
 
 export interface GitHubClientOptions {
@@ -71,7 +71,7 @@ export async function createGitHubClient(io: CliIO, options: GitHubClientOptions
       const { data } = await app.request("GET /repos/{owner}/{repo}/installation", { owner: options.owner, repo: options.repo });
       installationId = data.id;
     } catch (error) {
-      const status = (error as { status?: number }).status;
+      const status = statusOf(error);
       if (status === 404) {
         throw new CredentialsError(`The app (APP_ID ${appId}) is not installed on ${options.owner}/${options.repo}; install it there or pass --token.`);
       }

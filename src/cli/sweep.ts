@@ -10,8 +10,8 @@ import type { Command } from "commander";
 import { ProbotOctokit } from "probot";
 import type { GitHubClient } from "../github/client.js";
 import type { RepoRef } from "../github/issues.js";
+import { installationRepositories } from "../github/repositories.js";
 import {
-  installationRepositories,
   sweepInstallation,
   sweepLabelsFromEnv,
   type SweepOutcome,

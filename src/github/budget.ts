@@ -3,7 +3,7 @@
 // installation about 5,000 REST requests an hour plus a separate GraphQL point budget; an answer of
 // 304 Not Modified to a conditional request is not counted against it.
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { GitHubClient } from "./client.js";
+import { statusOf, type GitHubClient } from "./client.js";
 
 export interface RateLimit {
   installation: string;
@@ -135,7 +135,7 @@ export function watchBudget(octokit: GitHubClient, installation: string, budget:
       budget.record(installation, response.headers as Record<string, string>);
       return response;
     } catch (error) {
-      const status = (error as { status?: number }).status ?? 0;
+      const status = statusOf(error) ?? 0;
       count(budget, status, isWrite);
       budget.record(installation, (error as { response?: { headers?: Record<string, string> } }).response?.headers);
       throw error;

@@ -4,7 +4,7 @@
 // reads, team members and permissions (once their short in-memory cache expires), PR lists.
 // Entries are per installation (answers depend on who asks) and the cache is bounded.
 import { LRUCache } from "lru-cache";
-import type { GitHubClient } from "./client.js";
+import { statusOf, type GitHubClient } from "./client.js";
 
 interface CachedResponse {
   etag: string;
@@ -39,7 +39,7 @@ export function useConditionalRequests(octokit: GitHubClient, scope: string): vo
       }
       return response;
     } catch (error) {
-      if (cached && (error as { status?: number }).status === 304) {
+      if (cached && statusOf(error) === 304) {
         // Same answer as last time; the headers of the 304 carry the current rate limit.
         const fresh = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers ?? {};
         return { status: cached.status, url: cached.url, headers: { ...cached.headers, ...pickRateLimit(fresh) }, data: cached.data } as Awaited<ReturnType<typeof request>>;

@@ -19,10 +19,8 @@ export type PolicyLookup =
   | { kind: "invalid"; problems: ConfigProblem[]; sources: string[] }
   | { kind: "ok"; config: Config; sources: string[] };
 
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
+import type { RepoRef } from "./types.js";
+export type { RepoRef };
 
 /** The organisation-wide fallback lives in the owner's `.github` repository, per GitHub convention. */
 export const ORG_CONFIG_REPO = ".github";

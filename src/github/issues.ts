@@ -17,10 +17,8 @@
 import type { GitHubClient } from "./client.js";
 import { statusOf } from "./client.js";
 
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
+import type { RepoRef } from "./types.js";
+export type { RepoRef };
 
 export interface MarkedIssue {
   number: number;

@@ -5,7 +5,7 @@
 import type { Config } from "../config/schema.js";
 import type { Permission, PullSnapshot, Review, ReviewState } from "../policy/snapshot.js";
 import { CHECK_NAME } from "../render/check-output.js";
-import type { GitHubClient } from "./client.js";
+import { statusOf, type GitHubClient } from "./client.js";
 import { memberCache, permissionCache } from "./membership.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
@@ -201,7 +201,7 @@ async function permissionOf(octokit: GitHubClient, owner: string, repo: string, 
     permission = role === "maintain" || role === "triage" ? role : (res.data.permission as Permission);
   } catch (error) {
     // 404: not a collaborator (e.g. an outsider approving on a public repository).
-    if ((error as { status?: number }).status !== 404) throw error;
+    if (statusOf(error) !== 404) throw error;
     permission = "none";
   }
   permissionCache.set(key, permission);
@@ -218,7 +218,7 @@ export async function teamMembers(octokit: GitHubClient, team: string, installat
     const list = await octokit.paginate("GET /orgs/{org}/teams/{team_slug}/members", { org, team_slug: slug, per_page: 100 });
     members = list.map((m) => m.login.toLowerCase());
   } catch (error) {
-    if ((error as { status?: number }).status !== 404) throw error;
+    if (statusOf(error) !== 404) throw error;
     // A missing team has no members; the check names the group so an admin can fix it.
     members = [];
   }

@@ -1,8 +1,11 @@
 // Shapes shared by the readers and writers in src/github/ and the handlers that use them.
 
-export interface PullRef {
+export interface RepoRef {
   owner: string;
   repo: string;
+}
+
+export interface PullRef extends RepoRef {
   number: number;
 }
 

@@ -11,6 +11,7 @@ import { CONFIG_PATH } from "../config/load.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig, ORG_CONFIG_REPO } from "../github/config.js";
 import { instrumentClient } from "../github/instrument.js";
+import { installationRepositories } from "../github/repositories.js";
 import type { BackgroundWork } from "../infra/background.js";
 import { scheduleEvaluation } from "./evaluate-pull.js";
 
@@ -64,10 +65,9 @@ export function registerPolicyChange(app: Probot, deps: AppDependencies): void {
         key: `installation-repos:${installation}`,
         installation,
         run: async () => {
-          const repos = await octokit.paginate("GET /installation/repositories", { per_page: 100 });
-          for (const r of repos) {
-            if (r.archived || r.name.toLowerCase() === ORG_CONFIG_REPO || r.owner.login.toLowerCase() !== owner.toLowerCase()) continue;
-            enqueueRepository(background, octokit, installation, { owner: r.owner.login, repo: r.name, scope: "governed-by-org" }, deps, log);
+          for (const r of await installationRepositories(octokit)) {
+            if (r.repo.toLowerCase() === ORG_CONFIG_REPO || r.owner.toLowerCase() !== owner.toLowerCase()) continue;
+            enqueueRepository(background, octokit, installation, { owner: r.owner, repo: r.repo, scope: "governed-by-org" }, deps, log);
           }
         },
       });

@@ -7,7 +7,7 @@
 // until the reminder window opens; then one comment listing per sweep until the reminder is found,
 // and once the `overdue` label is on the issue, nothing again.
 import type { Probot } from "probot";
-import type { GitHubClient } from "../github/client.js";
+import { statusOf, type GitHubClient } from "../github/client.js";
 import { commentOnce, listOpenIssuesWithLabel, type RepoRef } from "../github/issues.js";
 import {
   commentMarker,
@@ -16,6 +16,7 @@ import {
   readReviewTerms,
   sweepAction,
 } from "../policy/post-review.js";
+import { installationRepositories } from "../github/repositories.js";
 import { recordFollowUps } from "../metrics.js";
 import { overdueComment, reminderComment } from "../render/follow-up.js";
 
@@ -92,12 +93,6 @@ export async function sweepRepository(octokit: GitHubClient, repo: RepoRef, opti
   const acted = outcomes.filter((o) => o.result === "reminded" || o.result === "escalated").length;
   log.info({ repo: name, followUps: seen.size, acted }, "sweep: repository done");
   return outcomes;
-}
-
-/** Every repository the installation can see (installation token). */
-export async function installationRepositories(octokit: GitHubClient): Promise<RepoRef[]> {
-  const repos = await octokit.paginate("GET /installation/repositories", { per_page: 100 });
-  return repos.filter((r) => !r.archived).map((r) => ({ owner: r.owner.login, repo: r.name }));
 }
 
 export async function sweepInstallation(octokit: GitHubClient, options: SweepOptions & { repositories?: RepoRef[] }): Promise<SweepOutcome[]> {
@@ -188,7 +183,7 @@ export function startSweepTimer(app: Probot, options: SweepTimerOptions): () => 
 }
 
 function messageOf(error: unknown): string {
-  const status = (error as { status?: number }).status;
+  const status = statusOf(error);
   const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
   return status ? `${status}: ${message}` : message;
 }
