@@ -1,7 +1,6 @@
 // Shared by the server tests: an app key, signed webhook requests, and HTTP helpers.
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { Writable } from "node:stream";
 
 export const WEBHOOK_SECRET = "s3cret-webhook-value-for-tests";
@@ -62,14 +61,4 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "./helpers/net.js";

@@ -9,6 +9,7 @@ import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, NOW, testProbot, TestOctokit } from "../helpers/app.js";
 import { graphqlPull, HEAD } from "../helpers/graphql-pull.js";
+import { pullSnapshot } from "../helpers/pull-snapshot.js";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const BEFORE = "9049f1265b7d61be4a8904a9a27120d2064dab3b";
@@ -219,27 +220,19 @@ describe("the commit query", () => {
 });
 
 function mergedSnapshot(changes: Partial<PullSnapshot> = {}): PullSnapshot {
-  return {
+  return pullSnapshot({
     repository: { owner: "Codertocat", name: "Hello-World", private: true },
     number: 2,
     title: "Update the README with new information.",
     body: "## Description\nA change that is explained well enough.",
     author: "codertocat",
-    draft: false,
     state: "merged",
     headSha: HEAD,
     baseRef: "master",
-    labels: [],
-    labelEvents: [],
-    files: ["src/index.ts"],
-    reviews: [],
-    assignees: [],
-    permissions: {},
-    groups: {},
     mergedAt: "2026-11-24T11:58:00Z",
     mergedBy: "admin-alice",
     ...changes,
-  };
+  });
 }
 
 function bypassContext(check: { conclusion: string | null; title: string | null } | null) {

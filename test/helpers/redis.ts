@@ -2,24 +2,13 @@
 // If redis-server is not installed the tests FAIL with a message saying how to install it: a
 // multi-replica test that silently passes without Redis would prove nothing.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./net.js";
 
 export interface RedisProcess {
   url: string;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startRedis(): Promise<RedisProcess> {
   if (spawnSync("redis-server", ["--version"]).error) {
