@@ -16,3 +16,12 @@ export function instrumentClient(octokit: GitHubClient, installationId: number |
   useConditionalRequests(octokit, scope);
   return octokit;
 }
+
+/** The delivery's client, instrumented: every handler reads GitHub through this, never the raw one. */
+export function deliveryClient(
+  context: { octokit: unknown; payload: unknown },
+  budget: ApiBudget = apiBudget,
+): GitHubClient {
+  const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+  return instrumentClient(context.octokit as GitHubClient, installationId, budget);
+}

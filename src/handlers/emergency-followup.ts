@@ -32,6 +32,7 @@ import {
   reopenedUnverifiedComment,
 } from "../render/follow-up.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
+import { deliveryClient } from "../github/instrument.js";
 
 export function registerEmergencyFollowUp(app: Probot, deps: AppDependencies): void {
   app.on("issues.closed", async (context) => {
@@ -40,7 +41,7 @@ export function registerEmergencyFollowUp(app: Probot, deps: AppDependencies): v
     if (!terms) return; // not a follow-up issue (or a duplicate the app closed itself)
     const repo = context.repo();
     const log = context.log.child({ deliveryId: context.id, repo: `${repo.owner}/${repo.repo}`, issue: issue.number });
-    await handleFollowUpClosed(context.octokit as GitHubClient, {
+    await handleFollowUpClosed(deliveryClient(context), {
       issue: { ...repo, number: issue.number },
       terms,
       closedBy: context.payload.sender.login.toLowerCase(),

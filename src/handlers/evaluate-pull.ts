@@ -5,7 +5,7 @@ import type { AppDependencies } from "../app.js";
 import { describeFailure, type GitHubClient } from "../github/client.js";
 import { publishCheck, REEVALUATE_ACTION, type PublishResult } from "../github/check.js";
 import { measureSpending } from "../github/budget.js";
-import { instrumentClient } from "../github/instrument.js";
+import { deliveryClient } from "../github/instrument.js";
 import { readPullContext } from "../github/pull-context.js";
 import type { BackgroundWork } from "../infra/background.js";
 import type { PullRef } from "../github/types.js";
@@ -115,7 +115,7 @@ async function run(context: Context, request: EvaluationRequest, deps: AppDepend
   const pull = { owner: request.pull.owner, repo: request.pull.repo, number: request.pull.number };
   const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
   const log = context.log.child({ deliveryId: context.id, repo: `${pull.owner}/${pull.repo}`, pr: pull.number });
-  const octokit = instrumentClient(context.octokit as GitHubClient, installationId, deps.background?.budget);
+  const octokit = deliveryClient(context, deps.background?.budget);
   const full = { ...request, pull, ...(installationId ? { installationId } : {}) };
   if (!deps.background) {
     await evaluatePullRequest(octokit, full, deps, log);
@@ -159,6 +159,6 @@ function isOurApp(appId: number | null | undefined, deps: AppDependencies): bool
 async function pullsOf(context: Context, headSha: string, listed: { number: number }[] | undefined): Promise<number[]> {
   if (listed && listed.length > 0) return listed.map((p) => p.number);
   const { owner, repo } = context.repo();
-  const res = await context.octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: headSha });
+  const res = await deliveryClient(context).request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: headSha });
   return res.data.filter((p) => p.state === "open" && p.head.sha === headSha).map((p) => p.number);
 }

@@ -23,6 +23,7 @@ import {
 import { bypassIncidentBody, bypassIncidentTitle, pushIncidentBody, pushIncidentTitle } from "../render/incident.js";
 import { defaultConfig, type Config } from "../config/schema.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
+import { deliveryClient } from "../github/instrument.js";
 
 const ZERO_SHA = /^0{40}$/;
 const BRANCH_PREFIX = "refs/heads/";
@@ -37,7 +38,7 @@ export function registerIncidents(app: Probot, deps: AppDependencies): void {
     const where = context.repo();
     const defaultBranch = push.repository.default_branch ?? push.repository.master_branch ?? "main";
     const log = context.log.child({ deliveryId: context.id, repo: `${where.owner}/${where.repo}`, branch, after: push.after });
-    const octokit = context.octokit as GitHubClient;
+    const octokit = deliveryClient(context);
 
     // The policy on the default branch decides what is watched. When the push itself goes to the
     // default branch, the policy is read as it was before the push: a push cannot unwatch itself.

@@ -3,19 +3,19 @@
 // without a passing check is an admin bypass, a security incident (SPEC §4).
 import type { Probot } from "probot";
 import type { AppDependencies } from "../app.js";
-import type { GitHubClient } from "../github/client.js";
 import { readPullContext } from "../github/pull-context.js";
 import { defaultConfig } from "../config/schema.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import { openPostImplementationReview } from "./emergency-followup.js";
 import { reportBypassMerge } from "./incidents.js";
+import { deliveryClient } from "../github/instrument.js";
 
 export function registerMergedPull(app: Probot, deps: AppDependencies): void {
   app.on("pull_request.closed", async (context) => {
     if (!context.payload.pull_request.merged) return;
     const pull = { ...context.repo(), number: context.payload.pull_request.number };
     const log = context.log.child({ deliveryId: context.id, repo: `${pull.owner}/${pull.repo}`, pr: pull.number });
-    const octokit = context.octokit as GitHubClient;
+    const octokit = deliveryClient(context, deps.background?.budget);
     const ctx = await readPullContext(octokit, pull, { appId: deps.appId, installationId: context.payload.installation?.id });
     if (ctx.kind === "no-policy") return;
     // Under an invalid policy nothing could be evaluated; whether the merge bypassed the check is

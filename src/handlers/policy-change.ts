@@ -10,7 +10,7 @@ import type { AppDependencies } from "../app.js";
 import { CONFIG_PATH } from "../config/load.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig, ORG_CONFIG_REPO } from "../github/config.js";
-import { instrumentClient } from "../github/instrument.js";
+import { deliveryClient } from "../github/instrument.js";
 import { installationRepositories } from "../github/repositories.js";
 import type { BackgroundWork } from "../infra/background.js";
 import { scheduleEvaluation } from "./evaluate-pull.js";
@@ -50,7 +50,7 @@ export function registerPolicyChange(app: Probot, deps: AppDependencies): void {
     const branch = payload.ref.slice("refs/heads/".length);
     const owner: string = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
     const repo: string = payload.repository.name;
-    const octokit = instrumentClient(context.octokit as GitHubClient, payload.installation?.id, background.budget);
+    const octokit = deliveryClient(context, background.budget);
     const log = context.log.child({ deliveryId: context.id, repo: `${owner}/${repo}`, branch });
 
     let touched = pushTouchesPolicy(payload.commits as PushedCommit[]);
@@ -80,7 +80,7 @@ export function registerPolicyChange(app: Probot, deps: AppDependencies): void {
     const payload = context.payload as { installation: { id: number }; repositories?: { full_name: string }[]; repositories_added?: { full_name: string }[] };
     const repos = payload.repositories_added ?? payload.repositories ?? [];
     const installation = String(payload.installation.id);
-    const octokit = instrumentClient(context.octokit as GitHubClient, payload.installation.id, background.budget);
+    const octokit = deliveryClient(context, background.budget);
     const log = context.log.child({ deliveryId: context.id, installation });
     log.info({ repositories: repos.length }, "installed: evaluating the open pull requests of repositories with a policy");
     for (const r of repos) {
