@@ -154,7 +154,7 @@ export async function runBurstBench({ windowMs = 300 } = {}) {
     log: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
   });
   const background = new BackgroundWork({ windowMs, maxWaitMs: windowMs * 5, spacingMs: 0, maxPauseMs: 60_000 }, new ApiBudget());
-  const app = createApp({ appId: 1, background });
+  const app = createApp({ now: () => new Date(), appId: 1, background });
   const middleware = await createNodeMiddleware(app, { probot });
   const webhooks = createServer((req, res) => middleware(req, res, () => res.writeHead(404).end()));
   const webhookUrl = `${await listen(webhooks)}/api/github/webhooks`;

@@ -2,6 +2,7 @@
 // Cost: one GraphQL search per 25 merged PRs (PRs, reviews, labels, files, check at merge), one or
 // two reads of the policy per base branch, one listing per team, one listing of follow-up issues
 // and one of incident issues; REST pages only for PRs with over 100 files/reviews or renames.
+import { isoUtc } from "../policy/time.js";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { isValid, parseISO } from "date-fns";
@@ -21,7 +22,7 @@ import {
 } from "../policy/audit.js";
 import { classifyChange } from "../policy/classify.js";
 import { incidentRepository } from "../policy/incidents.js";
-import { followUpMarker, followUpRepository, isoUtc } from "../policy/post-review.js";
+import { followUpMarker, followUpRepository } from "../policy/post-review.js";
 import { AUDIT_FORMATS, renderAuditReport, type AuditFormat } from "../render/audit-report.js";
 import { createGitHubClient } from "./github-client.js";
 import { EXIT, processIO, type CliIO } from "./io.js";

@@ -2,10 +2,10 @@
 // GITHUB_TOKEN), or the app itself (APP_ID + PRIVATE_KEY / PRIVATE_KEY_PATH) acting as its
 // installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Retries and
 // rate-limit throttling stay on: a long audit must wait out a rate limit, not die half-way.
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { ProbotOctokit } from "probot";
 import { statusOf, type GitHubClient } from "../github/client.js";
+import { octokitClass } from "../github/octokit.js";
+import { parseSettings } from "../settings.js";
 import type { CliIO } from "./io.js";
 
 export interface GitHubClientOptions {
@@ -25,30 +25,16 @@ export class CredentialsError extends Error {}
 /** How often a request is retried after GitHub's rate limit before the command gives up. */
 const MAX_RATE_LIMIT_RETRIES = 3;
 
+/** GitHub's API address for the commands: the same setting (GHE_HOST, GHE_PROTOCOL) as the server's. */
 export function apiBaseUrl(env: CliIO["env"]): string | undefined {
-  const host = env.GHE_HOST?.trim();
-  if (!host) return undefined;
-  const protocol = env.GHE_PROTOCOL?.trim() || "https";
-  return `${protocol}://${host}/api/v3`;
+  return parseSettings(env).apiBaseUrl;
 }
 
 export async function createGitHubClient(io: CliIO, options: GitHubClientOptions = {}): Promise<GitHubClient> {
-  const Octokit = options.Octokit ?? ProbotOctokit;
+  const Octokit = octokitClass({ base: options.Octokit ?? ProbotOctokit, throttle: cliThrottle(io) });
   const baseUrl = apiBaseUrl(io.env);
-  const common = {
-    ...(baseUrl ? { baseUrl } : {}),
-    log: cliLog(io),
-    throttle: {
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        io.err(`GitHub rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
-        return retryCount < MAX_RATE_LIMIT_RETRIES;
-      },
-      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        io.err(`GitHub secondary rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
-        return retryCount < MAX_RATE_LIMIT_RETRIES;
-      },
-    },
-  };
+  const common = { ...(baseUrl ? { baseUrl } : {}), log: cliLog(io) };
+
 
   const token = options.token ?? io.env.GITHUB_TOKEN;
   if (token) return new Octokit({ ...common, auth: { token } });
@@ -84,16 +70,35 @@ export async function createGitHubClient(io: CliIO, options: GitHubClientOptions
   return new Octokit({ ...common, auth: { appId, privateKey, installationId } });
 }
 
+/** The app itself (a JWT): lists installations; the sweep then acts as each of them. */
+export async function createAppClient(io: CliIO, options: Pick<GitHubClientOptions, "Octokit"> = {}): Promise<GitHubClient> {
+  const Octokit = octokitClass({ base: options.Octokit ?? ProbotOctokit, throttle: cliThrottle(io) });
+  const baseUrl = apiBaseUrl(io.env);
+  return new Octokit({ ...(baseUrl ? { baseUrl } : {}), log: cliLog(io), auth: { appId: io.env.APP_ID, privateKey: await loadPrivateKey(io) } }) as GitHubClient;
+}
+
+/** The app's private key, read as the server reads it (src/settings.ts). */
 export async function loadPrivateKey(io: CliIO): Promise<string> {
-  // Environments often store the key on one line with literal "\n".
-  if (io.env.PRIVATE_KEY) return io.env.PRIVATE_KEY.replace(/\\n/g, "\n");
-  const path = io.env.PRIVATE_KEY_PATH;
-  if (!path) throw new CredentialsError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is.");
+  if (!io.env.PRIVATE_KEY && !io.env.PRIVATE_KEY_PATH) throw new CredentialsError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is.");
   try {
-    return await readFile(resolve(io.cwd, path), "utf8");
+    return parseSettings(io.env, { cwd: io.cwd }).privateKey!;
   } catch (error) {
-    throw new CredentialsError(`PRIVATE_KEY_PATH ${path} cannot be read: ${(error as Error).message}`);
+    throw new CredentialsError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Rate-limit waits are said on stderr; after a few the command gives up instead of hanging for hours. */
+function cliThrottle(io: CliIO) {
+  return {
+      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        io.err(`GitHub rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
+        return retryCount < MAX_RATE_LIMIT_RETRIES;
+      },
+      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        io.err(`GitHub secondary rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
+        return retryCount < MAX_RATE_LIMIT_RETRIES;
+      },
+  };
 }
 
 /** Octokit's warnings (rate limits, deprecations) go to stderr; its debug chatter is dropped. */

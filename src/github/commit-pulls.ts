@@ -50,3 +50,9 @@ export async function pullsOfCommits(
   }
   return result;
 }
+
+/** The open PRs whose head is `sha` (a check's `pull_requests` is empty for PRs from forks). */
+export async function openPullsAtHead(octokit: GitHubClient, where: { owner: string; repo: string }, sha: string): Promise<number[]> {
+  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { ...where, commit_sha: sha });
+  return res.data.filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+}

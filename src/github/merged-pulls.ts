@@ -3,8 +3,8 @@
 // `Change Policy` check on the merged head commit (the same fragment an evaluation reads), so a
 // quarter of 300 PRs costs about 12 requests instead of hundreds. GitHub's search returns at most
 // 1,000 results per query; a period with more is split in halves until each half fits.
-import { isoUtc } from "../policy/post-review.js";
-import { CHECK_NAME } from "../render/check-output.js";
+import { isoUtc } from "../policy/time.js";
+import { CHECK_NAME } from "../policy/check-name.js";
 import type { GitHubClient } from "./client.js";
 import { PULL_FIELDS, snapshotFromNode, type PullNode, type SnapshotResult } from "./snapshot.js";
 

@@ -4,7 +4,7 @@
 // of renamed files, reviewers' permissions, team members), and the last two are cached briefly.
 import type { Config } from "../config/schema.js";
 import type { Permission, PullSnapshot, Review, ReviewState } from "../policy/snapshot.js";
-import { CHECK_NAME } from "../render/check-output.js";
+import { CHECK_NAME } from "../policy/check-name.js";
 import { statusOf, type GitHubClient } from "./client.js";
 import { memberCache, permissionCache } from "./membership.js";
 import type { ExistingCheck, PullRef } from "./types.js";

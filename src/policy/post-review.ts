@@ -2,14 +2,11 @@
 // decisions: when it is due, what its hidden markers say, and what a sweep or a close must do.
 // All state lives in the follow-up issue on GitHub (its body markers, labels and comments), so these
 // functions only read that state; src/handlers/ does the I/O.
+import { isoUtc } from "./time.js";
 import { addHours, differenceInMinutes, isValid, parseISO, subHours } from "date-fns";
 import type { PostReviewConfig } from "../config/schema.js";
 
-export interface PullKey {
-  owner: string;
-  repo: string;
-  number: number;
-}
+import type { PullRef } from "./refs.js";
 
 /** Label the sweep adds when the due time has passed (SPEC §3). */
 export const OVERDUE_LABEL = "overdue";
@@ -22,13 +19,13 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 // how the app finds its own issues and comments again after a restart or on another replica.
 
 /** `<!-- change-policy:follow-up owner/repo#N -->`: links a follow-up issue to its pull request. */
-export function followUpMarker(pr: PullKey): string {
+export function followUpMarker(pr: PullRef): string {
   return `<!-- change-policy:follow-up ${pr.owner}/${pr.repo}#${pr.number} -->`;
 }
 
 /** The review's own parameters, fixed at merge time so that later config edits do not move the goal posts. */
 export interface ReviewTerms {
-  pr: PullKey;
+  pr: PullRef;
   /** ISO 8601 UTC, e.g. 2026-11-26T10:00:00Z. */
   due: string;
   /** The group whose members may complete the review. */
@@ -60,7 +57,7 @@ export function readReviewTerms(body: string | null | undefined): ReviewTerms | 
   return { pr, due, from, remindBeforeHours: remind };
 }
 
-export function readFollowUpMarker(body: string | null | undefined): PullKey | null {
+export function readFollowUpMarker(body: string | null | undefined): PullRef | null {
   if (!body) return null;
   const prefix = "<!-- change-policy:follow-up ";
   const start = body.indexOf(prefix);
@@ -95,10 +92,6 @@ export function dueTime(mergedAt: string | Date, withinHours: number): string {
   return isoUtc(addHours(merged, withinHours));
 }
 
-export function isoUtc(date: Date): string {
-  // toISOString is always UTC; seconds precision is what people read and what the marker stores.
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 /** "3 h 20 min", "2 d 1 h", "45 min", "less than a minute". */
 export function formatDelay(minutes: number): string {
@@ -143,7 +136,7 @@ export function sweepAction(terms: ReviewTerms, now: Date, state: { alreadyOverd
 }
 
 /** Where the follow-up issue goes: post_review.repository ("repo" or "owner/repo"), else the PR's repository. */
-export function followUpRepository(post: Pick<PostReviewConfig, "repository">, pr: Pick<PullKey, "owner" | "repo">): { owner: string; repo: string } {
+export function followUpRepository(post: Pick<PostReviewConfig, "repository">, pr: Pick<PullRef, "owner" | "repo">): { owner: string; repo: string } {
   const configured = post.repository.trim();
   if (!configured) return { owner: pr.owner, repo: pr.repo };
   const slash = configured.indexOf("/");

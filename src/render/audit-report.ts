@@ -1,5 +1,6 @@
 // The audit report in three formats: Markdown for people (totals, exceptions, then the records),
 // CSV for spreadsheets (one row per merged PR or incident) and JSON for tools (the whole structure).
+import { tableCell } from "./markdown.js";
 import { CHANGE_CLASSES } from "../config/schema.js";
 import type { AuditedIncident, AuditedPull, AuditReport, EmergencyReviewStatus } from "../policy/audit.js";
 
@@ -37,7 +38,7 @@ export function renderMarkdown(r: AuditReport): string {
     "",
     "## Exceptions",
     "",
-    ...(r.exceptions.length ? r.exceptions.map((e) => `- **${e.reference}** ${cell(e.detail)}`) : ["None."]),
+    ...(r.exceptions.length ? r.exceptions.map((e) => `- **${e.reference}** ${tableCell(e.detail)}`) : ["None."]),
     "",
     "## Merged pull requests",
     "",
@@ -49,7 +50,7 @@ export function renderMarkdown(r: AuditReport): string {
       "| --- | --- | --- | --- | --- | --- | --- | --- |",
       ...r.pulls.map(
         (p) =>
-          `| #${p.number} ${cell(p.title)} | ${p.mergedAt} | ${p.mergedBy ? `@${p.mergedBy}` : "—"} | ${p.changeClass} | ${p.checkConclusion === "none" ? "no check" : p.checkConclusion} | ${approversText(p) || "—"} | ${p.sectionsPresent.join(", ") || "—"} | ${reviewText(p)} |`,
+          `| #${p.number} ${tableCell(p.title)} | ${p.mergedAt} | ${p.mergedBy ? `@${p.mergedBy}` : "—"} | ${p.changeClass} | ${p.checkConclusion === "none" ? "no check" : p.checkConclusion} | ${approversText(p) || "—"} | ${p.sectionsPresent.join(", ") || "—"} | ${reviewText(p)} |`,
       ),
     );
   }
@@ -59,7 +60,7 @@ export function renderMarkdown(r: AuditReport): string {
     lines.push(
       "| Issue | Opened (UTC) | Kind | About | State | Title |",
       "| --- | --- | --- | --- | --- | --- |",
-      ...r.incidents.map((i) => `| #${i.number} | ${i.createdAt} | ${kindText(i)} | ${i.subject ? `\`${i.subject.slice(0, 12)}\`` : "—"} | ${i.state}${i.closedAt ? ` ${i.closedAt}` : ""} | ${cell(i.title)} |`),
+      ...r.incidents.map((i) => `| #${i.number} | ${i.createdAt} | ${kindText(i)} | ${i.subject ? `\`${i.subject.slice(0, 12)}\`` : "—"} | ${i.state}${i.closedAt ? ` ${i.closedAt}` : ""} | ${tableCell(i.title)} |`),
     );
   }
   return `${lines.join("\n")}\n`;
@@ -156,7 +157,3 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Text inside a Markdown table cell: one line, no table-breaking pipes. */
-function cell(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
-}

@@ -2,7 +2,6 @@
 import { formatProblem, type ConfigProblem } from "../config/load.js";
 import { missingRequirements, type Verdict } from "../policy/evaluate.js";
 
-export const CHECK_NAME = "Change Policy";
 /** GitHub rejects a check run output longer than 65,535 characters. */
 const MAX_SUMMARY = 65_000;
 

@@ -1,12 +1,13 @@
 // The words of the post-implementation review: the follow-up issue and the app's comments on it
 // and on the pull request. Pure text; the hidden markers come from src/policy/post-review.ts.
+import { tableCell } from "./markdown.js";
+import type { PullRef } from "../policy/refs.js";
 import type { Config } from "../config/schema.js";
 import { fieldStatus, readRequestForChange, sectionStatus } from "../policy/request-for-change.js";
 import {
   commentMarker,
   followUpMarker,
   termsMarker,
-  type PullKey,
   type ReviewTerms,
 } from "../policy/post-review.js";
 
@@ -18,7 +19,7 @@ export const REVIEW_CHECKLIST = [
 ];
 
 export interface FollowUpFacts {
-  pr: PullKey & { title: string; body: string; url: string };
+  pr: PullRef & { title: string; body: string; url: string };
   declaredBy: string | null;
   mergedBy: string | null;
   mergedAt: string;
@@ -42,7 +43,7 @@ export function followUpBody(config: Config, facts: FollowUpFacts): string {
     "",
     "| | |",
     "|---|---|",
-    `| Pull request | [${escapeCell(pr.title)}](${pr.url}) (${ref}) |`,
+    `| Pull request | [${tableCell(pr.title)}](${pr.url}) (${ref}) |`,
     `| Emergency declared by | ${facts.declaredBy ? `@${facts.declaredBy}` : "unknown (the label's author could not be read)"} |`,
     `| Merged by | ${facts.mergedBy ? `@${facts.mergedBy}` : "unknown"} |`,
     `| Merged at | ${facts.mergedAt} |`,
@@ -95,7 +96,7 @@ export function describeGroup(config: Config, group: string): string {
     : `\`${group}\` (no members configured: an admin must set \`groups.${group}\` in .github/change-policy.yml)`;
 }
 
-export function pullLinkComment(pr: PullKey, issue: { owner: string; repo: string; number: number; url: string }, due: string): string {
+export function pullLinkComment(pr: PullRef, issue: { owner: string; repo: string; number: number; url: string }, due: string): string {
   return [
     commentMarker("follow-up-link", `${issue.owner}/${issue.repo}#${issue.number}`),
     `This emergency change needs a post-implementation review by **${due}**: ${issue.owner}/${issue.repo}#${issue.number} (${issue.url}).`,
@@ -142,6 +143,3 @@ function mentions(assignees: string[], group: string): string {
   return assignees.length > 0 ? assignees.map((a) => `@${a}`).join(" ") : `Reviewers of \`${group}\` (nobody is assigned)`;
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}

@@ -1,6 +1,7 @@
 import { defaultConfig } from "../../src/config/schema.js";
 import { evaluatePull, type Verdict } from "../../src/policy/evaluate.js";
-import { CHECK_NAME, renderConfigProblems, renderError, renderVerdict } from "../../src/render/check-output.js";
+import { CHECK_NAME } from "../../src/policy/check-name.js";
+import { renderConfigProblems, renderError, renderVerdict } from "../../src/render/check-output.js";
 import { pullSnapshot, review } from "../helpers/pull-snapshot.js";
 
 function verdict(overrides: Partial<Verdict> = {}): Verdict {

@@ -3,7 +3,7 @@ import nock from "nock";
 import { pino } from "pino";
 import type { Probot } from "probot";
 import { commitPullsQuery } from "../../src/github/commit-pulls.js";
-import { reportBypassMerge } from "../../src/handlers/incidents.js";
+import { reportBypassMerge } from "../../src/services/incidents.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";

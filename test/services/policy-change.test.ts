@@ -1,7 +1,7 @@
 // A policy change re-evaluates every open PR it governs, paced; so does installing the app.
 import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
-import { pushTouchesPolicy } from "../../src/handlers/policy-change.js";
+import { pushTouchesPolicy } from "../../src/services/policy-change.js";
 import { etagCache } from "../../src/github/conditional-requests.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";

@@ -1,12 +1,11 @@
 // Emergency changes: the post-implementation review (SPEC §3, policy §5.6 and §9).
 // - A merged emergency PR gets exactly one follow-up issue and one comment linking it
-//   (openPostImplementationReview, called by src/handlers/merged-pull.ts).
+//   (openPostImplementationReview, called by src/services/merged-pull.ts).
 // - Closing the issue completes the review only when a member of the `from` group does it; any
-//   other close is undone (registerEmergencyFollowUp → issues.closed).
-// - Reminders and overdue escalation are the sweep's job (src/handlers/post-review-sweep.ts).
+//   other close is undone (handleFollowUpClosed, from src/handlers/follow-up-closed.ts).
+// - Reminders and overdue escalation are the sweep's job (src/services/sweep.ts).
 // Every write is idempotent through hidden markers, so redeliveries and replicas are harmless.
-import type { Probot } from "probot";
-import type { AppDependencies } from "../app.js";
+import { isoUtc } from "../policy/time.js";
 import type { Config } from "../config/schema.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
@@ -19,8 +18,6 @@ import {
   followUpAssignees,
   followUpMarker,
   followUpRepository,
-  isoUtc,
-  readReviewTerms,
   type ReviewTerms,
 } from "../policy/post-review.js";
 import {
@@ -32,25 +29,6 @@ import {
   reopenedUnverifiedComment,
 } from "../render/follow-up.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
-import { deliveryClient } from "../github/instrument.js";
-
-export function registerEmergencyFollowUp(app: Probot, deps: AppDependencies): void {
-  app.on("issues.closed", async (context) => {
-    const issue = context.payload.issue;
-    const terms = readReviewTerms(issue.body);
-    if (!terms) return; // not a follow-up issue (or a duplicate the app closed itself)
-    const repo = context.repo();
-    const log = context.log.child({ deliveryId: context.id, repo: `${repo.owner}/${repo.repo}`, issue: issue.number });
-    await handleFollowUpClosed(deliveryClient(context), {
-      issue: { ...repo, number: issue.number },
-      terms,
-      closedBy: context.payload.sender.login.toLowerCase(),
-      closedAt: issue.closed_at ?? isoUtc(deps.now()),
-      installationId: context.payload.installation?.id,
-      log,
-    });
-  });
-}
 
 /** Opens the follow-up issue (once) and links it from the pull request (once). */
 export async function openPostImplementationReview(octokit: GitHubClient, merged: MergedPullContext): Promise<void> {
