@@ -12,7 +12,7 @@ import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { listIssuesWithLabel, type IssueRecord } from "../github/issue-history.js";
 import { listMergedPulls } from "../github/merged-pulls.js";
-import { teamMembers } from "../github/snapshot.js";
+import { readGroupMembers } from "../github/groups.js";
 import {
   auditExceptions,
   auditIncidents,
@@ -68,13 +68,7 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
   const groupMembers = new Map<string, Record<string, string[]>>();
   const withGroups = async (config: Config, key: string) => {
     if (!groupMembers.has(key)) {
-      const groups: Record<string, string[]> = {};
-      for (const [name, group] of Object.entries(config.groups)) {
-        const members = new Set(group.users);
-        for (const team of group.teams) for (const m of await teamMembers(octokit, team)) members.add(m);
-        groups[name] = [...members];
-      }
-      groupMembers.set(key, groups);
+      groupMembers.set(key, await readGroupMembers(octokit, config));
     }
     return groupMembers.get(key)!;
   };

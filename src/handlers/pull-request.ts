@@ -27,7 +27,7 @@ export function registerPullRequestEvents(app: Probot, deps: ServiceDependencies
     const pr = context.payload.pull_request;
     if (pr.state !== "open") return;
     const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
-    const request = { pull: { ...context.repo(), number: pr.number }, headShaHint: pr.head.sha, ...(installationId ? { installationId } : {}) };
+    const request = { pull: { ...context.repo(), number: pr.number }, headShaHint: pr.head.sha, baseRefHint: pr.base.ref, ...(installationId ? { installationId } : {}) };
     // Not awaited: the delivery is answered now, the evaluation runs after the PR's burst of events.
     void scheduleEvaluation(octokit, request, deps, log);
   });

@@ -19,6 +19,8 @@ export interface EvaluationRequest {
   installationId?: number;
   /** Head commit known from the event; used only to report a failure when GitHub cannot be read. */
   headShaHint?: string;
+  /** Base branch known from the event; the policy is read from the PR's real base either way. */
+  baseRefHint?: string;
 }
 
 export interface EvaluationOutcome {
@@ -36,8 +38,13 @@ export type Judgement =
  * Reads the PR and its policy and decides what the check says — the part every entry point shares
  * (the PR's own check, a merge group's check, a merge). Throws when GitHub cannot be read.
  */
-export async function judgePull(octokit: GitHubClient, pull: PullRef, deps: ServiceDependencies, installationId?: number): Promise<Judgement> {
-  const context = await readPullContext(octokit, pull, { appId: deps.appId, installationId });
+export async function judgePull(
+  octokit: GitHubClient,
+  pull: PullRef,
+  deps: ServiceDependencies,
+  hints: { installationId?: number; baseRefHint?: string } = {},
+): Promise<Judgement> {
+  const context = await readPullContext(octokit, pull, { appId: deps.appId, ...hints });
   if (context.kind === "no-policy") return { kind: "no-policy", context };
   if (context.kind === "invalid-policy") return { kind: "judged", context, output: renderConfigProblems(context.problems) };
   const verdict = evaluatePull(context.config, context.snapshot);
@@ -55,7 +62,10 @@ export async function evaluatePullRequest(
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const judgement = await judgePull(octokit, pull, deps, request.installationId);
+    const judgement = await judgePull(octokit, pull, deps, {
+      ...(request.installationId ? { installationId: request.installationId } : {}),
+      ...(request.baseRefHint ? { baseRefHint: request.baseRefHint } : {}),
+    });
     const { snapshot, check } = judgement.context;
     headSha = snapshot.headSha;
     if (judgement.kind === "no-policy") return { result: "no-policy" };
@@ -114,16 +124,16 @@ export interface CheckedCommit {
   repo: string;
   headSha: string;
   /** The PRs the check or suite names; empty for PRs from forks, then looked up. */
-  pulls: { number: number }[] | undefined;
+  pulls: { number: number; base?: { ref: string } }[] | undefined;
   installationId?: number;
 }
 
 /** "Re-run" / "Re-evaluate" on our check: the PRs of that commit are evaluated again. */
 export async function reevaluateCheckedCommit(octokit: GitHubClient, commit: CheckedCommit, deps: ServiceDependencies, log: Logger): Promise<void> {
   const { owner, repo, headSha, installationId } = commit;
-  const numbers = commit.pulls && commit.pulls.length > 0 ? commit.pulls.map((p) => p.number) : await openPullsAtHead(octokit, { owner, repo }, headSha);
-  for (const number of numbers) {
-    const request = { pull: { owner, repo, number }, headShaHint: headSha, ...(installationId ? { installationId } : {}) };
+  const pulls = commit.pulls && commit.pulls.length > 0 ? commit.pulls : (await openPullsAtHead(octokit, { owner, repo }, headSha)).map((number) => ({ number, base: undefined }));
+  for (const { number, base } of pulls) {
+    const request = { pull: { owner, repo, number }, headShaHint: headSha, ...(base ? { baseRefHint: base.ref } : {}), ...(installationId ? { installationId } : {}) };
     void scheduleEvaluation(octokit, request, deps, log.child({ pr: number }));
   }
 }

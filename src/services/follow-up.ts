@@ -6,11 +6,10 @@
 // - Reminders and overdue escalation are the sweep's job (src/services/sweep.ts).
 // Every write is idempotent through hidden markers, so redeliveries and replicas are harmless.
 import { isoUtc } from "../policy/time.js";
-import type { Config } from "../config/schema.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { commentOnce, openIssueOnce } from "../github/issues.js";
-import { teamMembers } from "../github/snapshot.js";
+import { isGroupMember } from "../github/groups.js";
 import {
   commentMarker,
   completionTiming,
@@ -110,15 +109,6 @@ export async function handleFollowUpClosed(octokit: GitHubClient, closed: Follow
 
 async function reopen(octokit: GitHubClient, where: { owner: string; repo: string; issue_number: number }): Promise<void> {
   await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { ...where, state: "open" });
-}
-
-/** Users listed in the group, then its teams' members (cached briefly by src/github/snapshot.ts). */
-async function isGroupMember(octokit: GitHubClient, config: Config, group: string, login: string, installationId?: number): Promise<boolean> {
-  const g = config.groups[group];
-  if (!g) return false;
-  if (g.users.includes(login)) return true;
-  for (const team of g.teams) if ((await teamMembers(octokit, team, installationId)).includes(login)) return true;
-  return false;
 }
 
 /** The web address of a path on the same GitHub the API client talks to (github.com or GHES). */

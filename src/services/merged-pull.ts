@@ -11,8 +11,15 @@ import type { ServiceDependencies } from "./dependencies.js";
 import { openPostImplementationReview } from "./follow-up.js";
 import { reportBypassMerge } from "./incidents.js";
 
-export async function handleMergedPull(octokit: GitHubClient, pull: PullRef, installationId: number | undefined, deps: ServiceDependencies, log: Logger): Promise<void> {
-  const ctx = await readPullContext(octokit, pull, { appId: deps.appId, installationId });
+export interface MergedPullEvent {
+  pull: PullRef;
+  baseRef: string;
+  installationId?: number;
+}
+
+export async function handleMergedPull(octokit: GitHubClient, merge: MergedPullEvent, deps: ServiceDependencies, log: Logger): Promise<void> {
+  const { pull, baseRef, installationId } = merge;
+  const ctx = await readPullContext(octokit, pull, { appId: deps.appId, baseRefHint: baseRef, ...(installationId ? { installationId } : {}) });
   if (ctx.kind === "no-policy") return;
   // Under an invalid policy nothing could be evaluated; whether the merge bypassed the check is
   // judged from the check itself, and the incident is filed with the default incident settings.

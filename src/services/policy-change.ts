@@ -112,7 +112,7 @@ function enqueueRepository(
       for (const pr of pulls) {
         if (!bases.has(pr.base.ref)) bases.set(pr.base.ref, await inScope(octokit, target, pr.base.ref));
         if (!bases.get(pr.base.ref)) continue;
-        const request = { pull: { owner, repo, number: pr.number }, headShaHint: pr.head.sha, ...(installation !== "-" ? { installationId: Number(installation) } : {}) };
+        const request = { pull: { owner, repo, number: pr.number }, headShaHint: pr.head.sha, baseRefHint: pr.base.ref, ...(installation !== "-" ? { installationId: Number(installation) } : {}) };
         background.queue.push({
           key: `pull:${installation}:${owner}/${repo}#${pr.number}`.toLowerCase(),
           installation,

@@ -16,11 +16,21 @@ export interface PullFixture {
   changeTypes?: Record<string, string>;
   filesHasNextPage?: boolean;
   changedFiles?: number;
-  reviews?: { author: string; state: string; commit?: string; submittedAt?: string; bot?: boolean }[];
+  /** `canPush` is GitHub's authorCanPushToRepository (write access or more); default true. */
+  reviews?: { author: string; state: string; commit?: string; submittedAt?: string; bot?: boolean; canPush?: boolean }[];
   reviewsHasNextPage?: boolean;
   assignees?: string[];
   check?: { id: number; status?: string; conclusion: string | null; title: string; summary: string } | null;
   isPrivate?: boolean;
+  /** The repository's default branch; default: the PR's base. */
+  defaultBranch?: string;
+  /**
+   * Members of the teams the query asks for, in the order of its `t0`, `t1` … aliases (the policy's
+   * teams, sorted: src/policy/lookups.ts); null for a team GitHub does not know.
+   */
+  teams?: (string[] | null)[];
+  /** Marks a team's member list as cut at 100 (REST then reads all of them). */
+  teamsHasNextPage?: boolean;
 }
 
 export const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -30,8 +40,15 @@ export function graphqlPull(f: PullFixture = {}) {
   const files = f.files ?? ["src/index.ts"];
   return {
     data: {
+      ...Object.fromEntries(
+        (f.teams ?? []).map((members, i) => [
+          `t${i}`,
+          { team: members === null ? null : { members: { pageInfo: { hasNextPage: f.teamsHasNextPage ?? false }, nodes: members.map((login) => ({ login })) } } },
+        ]),
+      ),
       repository: {
         isPrivate: f.isPrivate ?? true,
+        defaultBranchRef: { name: f.defaultBranch ?? f.baseRef ?? "master" },
         pullRequest: {
           number: f.number ?? 2,
           title: f.title ?? "Update the README with new information.",
@@ -58,6 +75,7 @@ export function graphqlPull(f: PullFixture = {}) {
             pageInfo: { hasNextPage: f.reviewsHasNextPage ?? false },
             nodes: (f.reviews ?? []).slice(0, 100).map((r, i) => ({
               author: { login: r.author, __typename: r.bot ? "Bot" : "User" },
+              authorCanPushToRepository: r.canPush ?? true,
               state: r.state,
               submittedAt: r.submittedAt ?? `2026-11-24T11:${String(i).padStart(2, "0")}:00Z`,
               commit: { oid: r.commit ?? headSha },
