@@ -61,8 +61,8 @@ test("six deliveries within the window: answered at once, then one evaluation an
 
   await sleep(250); // the window (100 ms after the last delivery) ends on its own
   expect(github.calls()).toEqual([
-    "POST /graphql",
     "GET /repos/Codertocat/Hello-World/contents/.github%2Fchange-policy.yml?ref=master",
+    "POST /graphql",
     "POST /repos/Codertocat/Hello-World/check-runs",
   ]);
   expect(t.app.pending()).toBe(0);
@@ -116,6 +116,7 @@ test("with the budget low, the window grows and the app says so once in its logs
 
 test("an evaluation that fails in the background still fails the check (closed)", async () => {
   const t = await testApp({ windowMs: 10 });
+  github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
   github.on("POST", "/graphql", 502, { message: "Bad Gateway" });
   github.on("POST", "/repos/Codertocat/Hello-World/check-runs", 201, { id: 7 });
   await deliver(t, burst().slice(0, 1));
@@ -148,8 +149,8 @@ describe("two replicas sharing Redis", () => {
     await sleep(400);
     expect(replicas.map((r) => r.app.pending())).toEqual([0, 0]);
     expect(github.calls()).toEqual([
-      "POST /graphql",
       "GET /repos/Codertocat/Hello-World/contents/.github%2Fchange-policy.yml?ref=master",
+      "POST /graphql",
       "POST /repos/Codertocat/Hello-World/check-runs",
     ]);
     await Promise.all(replicas.map((r) => r.app.drain()));
