@@ -259,7 +259,7 @@ describe("closing the follow-up issue", () => {
     expect(github.calls()).not.toContain("PATCH /repos/Codertocat/Hello-World/issues/10");
   });
 
-  test("a listed user closes it late: the comment says how late, once even if delivered twice", async () => {
+  test("a listed user closes it late: the comment says how late, once even if delivered twice; a listed user needs no team read", async () => {
     openIssue();
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG);
     await probot.receive(closedBy("alice", "2026-11-26T13:20:00Z"));
@@ -267,6 +267,14 @@ describe("closing the follow-up issue", () => {
     await probot.receive(closedBy("alice", "2026-11-26T13:20:00Z"));
     expect(store.commentsOn("Codertocat", "Hello-World", 10)).toEqual([
       "<!-- change-policy:completed 2026-11-26T13:20:00Z -->\nPost-implementation review completed by @alice at 2026-11-26T13:20:00Z: late: completed 3 h 20 min after the due time 2026-11-26T10:00:00Z.",
+    ]);
+    // alice is in the group's `users`: the group's team (security-leads) need not be, and is not, read.
+    expect(github.calls()).toEqual([
+      `GET ${CONFIG_URL}`,
+      "GET /repos/Codertocat/Hello-World/issues/10/comments?per_page=100",
+      "POST /repos/Codertocat/Hello-World/issues/10/comments",
+      `GET ${CONFIG_URL}`,
+      "GET /repos/Codertocat/Hello-World/issues/10/comments?per_page=100",
     ]);
   });
 
