@@ -121,7 +121,7 @@ async function report(progress: string[] = []) {
 }
 
 describe("buildAuditReport against GitHub's records", () => {
-  test("reads a quarter in 7 requests: one search for all PRs, the policy twice, one team, follow-ups and incidents", async () => {
+  test("reads a quarter in 6 requests: one search for all PRs, the policy twice, one team, follow-ups and incidents", async () => {
     quarter();
     const progress: string[] = [];
     const r = await report(progress);
