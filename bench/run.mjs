@@ -9,9 +9,9 @@ import { performance } from "node:perf_hooks";
 /* global fetch */
 
 const SECRET = "bench-webhook-secret";
-// Deliveries are answered at once and evaluated after the coalescing window (see bench/burst.mjs for
-// bursts); a short window here measures the evaluation itself.
-const WINDOW_MS = process.env.COALESCE_WINDOW_MS ?? "20";
+// The production coalescing window: a lone event is evaluated at once whatever it is (see
+// bench/burst.mjs for bursts), so the latency below is what a user sees.
+const WINDOW_MS = process.env.COALESCE_WINDOW_MS ?? "2000";
 const KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 const CONFIG = readFileSync(new URL("../examples/change-policy.yml", import.meta.url), "utf8");
 const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -39,13 +39,16 @@ function json(res, status, data, extra = {}) {
   res.end(text);
 }
 
-function pullData(owner, repo, number) {
+function pullData({ repo, number, ...variables }) {
   const s = scenario(repo);
   const check = checks.get(`${repo}#${number}`);
-  const review = (i) => ({ author: { login: `reviewer${i % 10}`, __typename: "User" }, state: i % 3 === 0 ? "COMMENTED" : "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: HEAD } });
+  const review = (i) => ({ author: { login: `reviewer${i % 10}`, __typename: "User" }, authorCanPushToRepository: true, state: i % 3 === 0 ? "COMMENTED" : "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: HEAD } });
   return {
+    // The teams the policy's groups use, asked for in the same query (t0, t1, …): nobody in them here.
+    ...Object.fromEntries(Object.keys(variables).filter((k) => /^o\d+$/.test(k)).map((k) => [`t${k.slice(1)}`, { team: { members: { pageInfo: { hasNextPage: false }, nodes: [] } } }])),
     repository: {
       isPrivate: true,
+      defaultBranchRef: { name: "main" },
       pullRequest: {
         number, title: "Upgrade the HTTP client", body: BODY, isDraft: false, state: "OPEN", merged: false, mergedAt: null, mergedBy: null,
         author: { login: "author", __typename: "User" }, headRefOid: HEAD, baseRefName: "main", changedFiles: s.files,
@@ -81,7 +84,7 @@ const github = createServer((req, res) => {
       return json(res, 201, { token: `ghs_${"b".repeat(36)}`, expires_at: new Date(Date.now() + 3600e3).toISOString(), permissions: {}, repository_selection: "all" });
     if (req.method === "POST" && path === "/api/graphql") {
       const { variables } = JSON.parse(body);
-      return json(res, 200, { data: pullData(variables.owner, variables.repo, variables.number) });
+      return json(res, 200, { data: pullData(variables) });
     }
     if (/^\/repos\/[^/]+\/[^/]+\/contents\//.test(path)) {
       const etag = `"${createHash("sha1").update(CONFIG).digest("hex")}"`;
@@ -185,10 +188,10 @@ async function count(label, repo, installation) {
   notModified = 0;
   await evaluate(repo, 1, installation); // nothing changed: no write
   const unchanged = counted(requests, notModified);
-  console.log(`${label.padEnd(22)} first ${first}  re-evaluation ${again}  unchanged ${unchanged}   (${againList.join(", ").slice(0, 120)})`);
+  console.log(`${label.padEnd(22)} cold ${first}  warm ${again}  unchanged ${unchanged}   (${againList.join(", ").slice(0, 120)})`);
 }
 
-console.log("GitHub API requests per evaluation");
+console.log("GitHub API requests per evaluation (target: 1 GraphQL query + the policy file, a 304 when unchanged, + at most 1 check write)");
 await count("typical PR", "typical", 1);
 await count("3,000-file PR", "files3000", 2);
 await count("PR with 300 reviews", "reviews300", 3);
@@ -227,7 +230,17 @@ const cpu = cpuMs() - cpuBefore;
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
 console.log(`\n${N} evaluations, ${CONCURRENCY} at a time: ${(N / seconds).toFixed(0)} evaluations/s; server CPU ${(cpu / N).toFixed(2)} ms per evaluation`);
-console.log(`webhook → check written (coalescing window ${WINDOW_MS} ms included): median ${pct(0.5)} ms, p99 ${pct(0.99)} ms`);
+console.log(`webhook → check written, lone events (coalescing window ${WINDOW_MS} ms, not waited for): median ${pct(0.5)} ms (target ≤ 1500), p99 ${pct(0.99)} ms`);
+if (Number(pct(0.5)) > 1500) {
+  console.error("lone-event latency target missed");
+  process.exitCode = 1;
+}
+
+// Idle means idle (issue 9): CPU the server burns with no webhook arriving, after V8's start-up work.
+await new Promise((r) => setTimeout(r, 5_000));
+const idleBefore = cpuMs();
+await new Promise((r) => setTimeout(r, 10_000));
+console.log(`idle server CPU: ${((cpuMs() - idleBefore) / 10).toFixed(1)} ms per second (target ~0)`);
 console.log(`server peak RSS: ${peakRss().toFixed(0)} MB`);
 child.kill("SIGTERM");
 await new Promise((r) => child.once("exit", r));

@@ -37,7 +37,7 @@ interface EventContextLike {
 /**
  * The logger a handler should use: its lines (and those of the GitHub client during this delivery)
  * carry the delivery id, repository and PR/issue number. Log the verdict with
- * `annotateDelivery({ verdict })` or as a field of the line that reports it.
+ * a field of the line that reports it (src/handlers/delivery.ts uses this for every handler).
  */
 export function deliveryLog(context: EventContextLike): Logger {
   const payload = (context.payload ?? {}) as {

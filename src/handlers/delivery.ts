@@ -2,6 +2,7 @@
 // requests), a log carrying the delivery id and repository, and the installation.
 import type { Context } from "probot";
 import { deliveryClient } from "../github/instrument.js";
+import { deliveryLog } from "../logging.js";
 import type { GitHubClient } from "../github/client.js";
 import type { ServiceDependencies } from "../services/dependencies.js";
 
@@ -12,12 +13,12 @@ export interface Delivery {
 }
 
 export function fromDelivery(context: Context, deps: ServiceDependencies, fields: Record<string, unknown> = {}): Delivery {
-  const payload = context.payload as { installation?: { id: number }; repository?: { full_name?: string } };
-  const installationId = payload.installation?.id;
-  const repo = payload.repository?.full_name;
+  const installationId = (context.payload as { installation?: { id: number } }).installation?.id;
+  // Every line carries the delivery id, repository and PR/issue (src/logging.ts), plus `fields`.
+  const log = deliveryLog(context as never) as Context["log"];
   return {
     octokit: deliveryClient(context, deps.background?.budget),
-    log: context.log.child({ deliveryId: context.id, ...(repo ? { repo } : {}), ...fields }),
+    log: Object.keys(fields).length > 0 ? log.child(fields) : log,
     ...(installationId ? { installationId } : {}),
   };
 }
