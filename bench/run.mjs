@@ -148,7 +148,7 @@ const payloadTemplate = JSON.parse(JSON.stringify((await import("@octokit/webhoo
 async function deliver(repo, number, installation) {
   currentPr.set(repo, number);
   const base = payloadTemplate.find((e) => e.name === "pull_request")?.examples.find((e) => e.action === "synchronize");
-  const payload = { ...base, action: "synchronize", number, installation: { id: installation }, repository: { ...base.repository, name: repo, full_name: `bench/${repo}`, owner: { ...base.repository.owner, login: "bench" } }, pull_request: { ...base.pull_request, number, state: "open", head: { ...base.pull_request.head, sha: HEAD } } };
+  const payload = { ...base, action: "synchronize", number, installation: { id: installation }, repository: { ...base.repository, name: repo, full_name: `bench/${repo}`, owner: { ...base.repository.owner, login: "bench" } }, pull_request: { ...base.pull_request, number, state: "open", head: { ...base.pull_request.head, sha: HEAD }, base: { ...base.pull_request.base, ref: "main" } } };
   const text = JSON.stringify(payload);
   const started = performance.now();
   const res = await fetch(`http://127.0.0.1:${appPort}/api/github/webhooks`, {
@@ -228,10 +228,18 @@ await pool(N, async (i) => {
 const seconds = (performance.now() - started) / 1000;
 const cpu = cpuMs() - cpuBefore;
 latencies.sort((a, b) => a - b);
-const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+const pct = (list, p) => list[Math.min(list.length - 1, Math.floor(p * list.length))].toFixed(1);
 console.log(`\n${N} evaluations, ${CONCURRENCY} at a time: ${(N / seconds).toFixed(0)} evaluations/s; server CPU ${(cpu / N).toFixed(2)} ms per evaluation`);
-console.log(`webhook → check written, lone events (coalescing window ${WINDOW_MS} ms, not waited for): median ${pct(0.5)} ms (target ≤ 1500), p99 ${pct(0.99)} ms`);
-if (Number(pct(0.5)) > 1500) {
+console.log(`webhook → check written under that load: median ${pct(latencies, 0.5)} ms, p99 ${pct(latencies, 0.99)} ms`);
+// A lone event, one at a time (what a developer sees after a push): no window is waited for.
+const lone = [];
+for (let i = 0; i < 20; i++) {
+  checks.delete(`warm${i}#1`);
+  lone.push(await deliverAndWaitForCheck(`warm${i}`, 100 + i));
+}
+lone.sort((a, b) => a - b);
+console.log(`webhook → check written, lone events (coalescing window ${WINDOW_MS} ms, not waited for): median ${pct(lone, 0.5)} ms (target ≤ 1500), p99 ${pct(lone, 0.99)} ms`);
+if (Number(pct(lone, 0.5)) > 1500) {
   console.error("lone-event latency target missed");
   process.exitCode = 1;
 }
