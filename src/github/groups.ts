@@ -15,7 +15,10 @@ export async function readGroupMembers(octokit: GitHubClient, config: Config, gr
 
 /** Whether `login` is in the policy's group `group`. */
 export async function isGroupMember(octokit: GitHubClient, config: Config, group: string, login: string, installationId?: number): Promise<boolean> {
-  if (!config.groups[group]) return false;
+  const listed = config.groups[group];
+  if (!listed) return false;
+  // A listed user needs no team read (which could fail).
+  if (listed.users.some((u) => u.toLowerCase() === login.toLowerCase())) return true;
   return ((await readGroupMembers(octokit, config, [group], installationId))[group] ?? []).includes(login.toLowerCase());
 }
 

@@ -152,7 +152,7 @@ export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId: num
     variables[`o${i}`] = org;
     variables[`s${i}`] = slug;
   });
-  const data = await octokit.graphql<PullQueryResult>(pullQuery(teams.length), variables);
+  const data = await queryAllowingMissingTeams(octokit, pullQuery(teams.length), variables);
   const pr = data.repository?.pullRequest;
   if (!data.repository || !pr) throw new PullNotFoundError(`pull request ${pull.owner}/${pull.repo}#${pull.number} not found`);
   const teamMembersRead: Record<string, string[]> = {};
@@ -165,6 +165,26 @@ export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId: num
   }
   const result = await snapshotFromNode(octokit, pull, data.repository.isPrivate, pr);
   return { ...result, defaultBranch: data.repository.defaultBranchRef?.name ?? null, teamMembers: teamMembersRead };
+}
+
+/**
+ * GitHub answers a team alias whose organisation does not exist (a typo in the policy, a personal
+ * account) with `null` plus a NOT_FOUND error; that team simply has no members, and the check then
+ * names the group to fix. Any other error stays an error.
+ */
+async function queryAllowingMissingTeams(octokit: GitHubClient, query: string, variables: Record<string, unknown>): Promise<PullQueryResult> {
+  try {
+    return await octokit.graphql<PullQueryResult>(query, variables);
+  } catch (error) {
+    const failure = error as { name?: string; data?: PullQueryResult; errors?: { type?: string; path?: (string | number)[] }[] };
+    const onlyMissingTeams =
+      failure.name === "GraphqlResponseError" &&
+      failure.data?.repository &&
+      (failure.errors ?? []).length > 0 &&
+      (failure.errors ?? []).every((e) => e.type === "NOT_FOUND" && typeof e.path?.[0] === "string" && /^t\d+$/.test(e.path[0]));
+    if (onlyMissingTeams) return failure.data!;
+    throw error;
+  }
 }
 
 /** Turns a PULL_FIELDS node into the snapshot (REST pages only for very large PRs or renames). */
