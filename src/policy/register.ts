@@ -6,7 +6,7 @@
 import type { Config } from "../config/schema.js";
 import { followUpRepository } from "./post-review.js";
 import { readRequestForChange, type RequestForChange } from "./request-for-change.js";
-import type { PullSnapshot, RegisterIssueRead } from "./snapshot.js";
+import type { PullSnapshot } from "./snapshot.js";
 
 /** The field that links the register issue, normalised as request-for-change.ts normalises names. */
 const LINK_FIELD = "change request";

@@ -47,7 +47,8 @@ export function requiredCheckState(name: string, checks: HeadCheck[] | undefined
 function stateOf(check: HeadCheck): { verdict: CheckVerdict; detail: string } {
   const source = check.kind === "status" ? "commit status" : check.app ? check.app : "check run";
   if (check.conclusion === null || check.status !== "completed") {
-    return { verdict: "pending", detail: `pending: ${check.status.replace(/_/g, " ")} (${source}); the check re-evaluates when it completes` };
+    const progress = check.status === "pending" ? "" : `: ${check.status.replace(/_/g, " ")}`;
+    return { verdict: "pending", detail: `pending${progress} (${source}); the check re-evaluates when it completes` };
   }
   if (PASSING.has(check.conclusion)) return { verdict: "passed", detail: `${check.conclusion} (${source})` };
   return { verdict: "failed", detail: `${check.conclusion.replace(/_/g, " ")} (${source}); fix it and run it again` };
