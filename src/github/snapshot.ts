@@ -7,6 +7,7 @@ import type { Permission, PullSnapshot, Review, ReviewState } from "../policy/sn
 import { CHECK_NAME } from "../render/check-output.js";
 import { statusOf, type GitHubClient } from "./client.js";
 import { memberCache, permissionCache } from "./membership.js";
+import { PULL_EXTRA_FRAGMENTS, readPolicyDepth, type HeadCommitExtras, type PullNodeExtras } from "./snapshot-extras.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
 /** What one evaluation reads of a pull request; also used by the audit's batched search. */
@@ -34,10 +35,12 @@ export const PULL_FIELDS = /* GraphQL */ `
       pageInfo { hasNextPage }
       nodes { author { login __typename } state submittedAt commit { oid } }
     }
+    ...PullCommitHistory
     commits(last: 1) {
       nodes {
         commit {
           oid
+          ...HeadCommitChecks
           checkSuites(first: 10, filterBy: { appId: $appId }) {
             nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
           }
@@ -45,6 +48,7 @@ export const PULL_FIELDS = /* GraphQL */ `
       }
     }
   }
+  ${PULL_EXTRA_FRAGMENTS}
 `;
 
 export const PULL_QUERY = /* GraphQL */ `
@@ -61,7 +65,7 @@ interface Actor {
   __typename?: string;
 }
 /** A pull request as PULL_FIELDS selects it. */
-export interface PullNode {
+export interface PullNode extends PullNodeExtras {
   number: number;
   title: string;
   body: string | null;
@@ -84,7 +88,7 @@ export interface PullNode {
   };
   commits: {
     nodes: {
-      commit: {
+      commit: HeadCommitExtras & {
         oid: string;
         checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null;
       };
@@ -158,6 +162,7 @@ export async function snapshotFromNode(octokit: GitHubClient, pull: PullRef, isP
     groups: {},
     mergedAt: pr.mergedAt,
     mergedBy: pr.mergedBy?.login.toLowerCase() ?? null,
+    ...(await readPolicyDepth(octokit, pull, pr)),
   };
   return { snapshot, check: newestCheck(pr.commits.nodes[0]?.commit, pr.headRefOid) };
 }

@@ -61,7 +61,7 @@ export async function evaluatePullRequest(
     if (ctx.kind === "invalid-policy") {
       output = renderConfigProblems(ctx.problems);
     } else {
-      const verdict = evaluatePull(ctx.config, ctx.snapshot);
+      const verdict = evaluatePull(ctx.config, ctx.snapshot, { now: deps.now() });
       output = renderVerdict(verdict);
       changeClass = verdict.changeClass;
     }
