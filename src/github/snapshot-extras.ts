@@ -3,10 +3,11 @@
 // parents (independent approvals), and the head commit's check runs and commit statuses (required
 // checks). Pages beyond the first (more than 100 commits or checks, rare) are further small queries.
 //
-// Cost: `commits(last: 100)` with two nested connections (authors, parents) is about 200 of the
-// query's "requests" in GitHub's GraphQL rate-limit formula, i.e. about 2 more points per evaluation
-// than before; the rollup's contexts are 1 more. (`last: 50` would halve it, at the price of a second
-// query for PRs with more than 50 commits.)
+// Cost, in GitHub's GraphQL rate-limit formula (one "request" per connection per parent object,
+// 100 requests = 1 point): the PR query was 17 requests (1 point); `commits(last: 100)` with two
+// nested connections (authors, parents) and the rollup's contexts make it 219 (2 points). `last: 50`
+// would halve the addition, at the price of a second query for PRs with more than 50 commits. The
+// audit's search leaves both out (`$withDepth: false`): with them a page of 25 PRs costs 55 points.
 import type { HeadCheck, PullCommit, PullSnapshotDepth } from "../policy/snapshot.js";
 import type { GitHubClient } from "./client.js";
 import type { PullRef } from "./types.js";

@@ -35,12 +35,12 @@ export const PULL_FIELDS = /* GraphQL */ `
       pageInfo { hasNextPage }
       nodes { author { login __typename } state submittedAt commit { oid } }
     }
-    ...PullCommitHistory
+    ...PullCommitHistory @include(if: $withDepth)
     commits(last: 1) {
       nodes {
         commit {
           oid
-          ...HeadCommitChecks
+          ...HeadCommitChecks @include(if: $withDepth)
           checkSuites(first: 10, filterBy: { appId: $appId }) {
             nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
           }
@@ -52,7 +52,7 @@ export const PULL_FIELDS = /* GraphQL */ `
 `;
 
 export const PULL_QUERY = /* GraphQL */ `
-  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int) {
+  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int, $withDepth: Boolean = true) {
     repository(owner: $owner, name: $repo) {
       isPrivate
       pullRequest(number: $number) { ...PullSnapshotFields }
