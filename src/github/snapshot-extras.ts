@@ -119,7 +119,39 @@ export interface PullNodeExtras {
 }
 /** The fields HeadCommitChecks adds to the head commit node. */
 export interface HeadCommitExtras {
-  statusCheckRollup?: { contexts: ContextPage } | null;
+  /** `unreadable`: GitHub refused this part of the answer (see queryPullTolerantly). */
+  statusCheckRollup?: { contexts: ContextPage } | { unreadable: string } | null;
+}
+
+/**
+ * Runs the PR query, accepting an answer whose only errors are on the head commit's status rollup.
+ * Reading commit statuses needs the `statuses: read` permission, which installations accept only
+ * after an app update asks for it; until then GitHub answers that field with an error. The rest of
+ * the answer is good, so only required checks fail (saying what to do), instead of every evaluation.
+ */
+export async function queryPullTolerantly<T>(octokit: GitHubClient, query: string, variables: Record<string, unknown>): Promise<T> {
+  try {
+    return await octokit.graphql<T>(query, variables);
+  } catch (error) {
+    const answer = error as { errors?: { path?: (string | number)[]; message?: string }[]; data?: unknown };
+    const errors = Array.isArray(answer.errors) ? answer.errors : [];
+    const rollupOnly = errors.length > 0 && errors.every((e) => Array.isArray(e.path) && e.path.includes("statusCheckRollup"));
+    if (!rollupOnly || !answer.data || typeof answer.data !== "object") throw error;
+    for (const e of errors) markUnreadable(answer.data, e.path!, e.message ?? "refused");
+    return answer.data as T;
+  }
+}
+
+function markUnreadable(data: unknown, path: (string | number)[], message: string): void {
+  let node: unknown = data;
+  for (const key of path) {
+    if (node === null || typeof node !== "object") return;
+    if (key === "statusCheckRollup") {
+      (node as Record<string, unknown>).statusCheckRollup = { unreadable: message.slice(0, 200) };
+      return;
+    }
+    node = (node as Record<string | number, unknown>)[key];
+  }
 }
 
 /** Commits and head checks for the snapshot; reads further pages only when GitHub has more. */
@@ -149,8 +181,10 @@ export async function readPolicyDepth(
   }
   const head = pr.commits.nodes[0]?.commit;
   if (head && head.oid === pr.headRefOid && head.statusCheckRollup !== undefined) {
+    const rollup = head.statusCheckRollup;
+    if (rollup && "unreadable" in rollup) return { ...depth, checksUnreadable: rollup.unreadable };
     // No rollup at all: nothing has reported on the head commit yet.
-    const first = head.statusCheckRollup?.contexts;
+    const first = rollup?.contexts;
     const checks: HeadCheck[] = (first?.nodes ?? []).flatMap(toHeadCheck);
     let info = first?.pageInfo;
     let page = 1;

@@ -7,7 +7,7 @@ import type { Permission, PullSnapshot, Review, ReviewState } from "../policy/sn
 import { CHECK_NAME } from "../render/check-output.js";
 import { statusOf, type GitHubClient } from "./client.js";
 import { memberCache, permissionCache } from "./membership.js";
-import { PULL_EXTRA_FRAGMENTS, readPolicyDepth, type HeadCommitExtras, type PullNodeExtras } from "./snapshot-extras.js";
+import { PULL_EXTRA_FRAGMENTS, queryPullTolerantly, readPolicyDepth, type HeadCommitExtras, type PullNodeExtras } from "./snapshot-extras.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
 /** What one evaluation reads of a pull request; also used by the audit's batched search. */
@@ -115,7 +115,7 @@ export interface SnapshotResult {
 
 /** Reads the pull request itself: one GraphQL query (plus REST pages for very large PRs). */
 export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId?: number): Promise<SnapshotResult> {
-  const data = await octokit.graphql<PullQueryResult>(PULL_QUERY, {
+  const data = await queryPullTolerantly<PullQueryResult>(octokit, PULL_QUERY, {
     owner: pull.owner,
     repo: pull.repo,
     number: pull.number,

@@ -116,7 +116,7 @@ export function evaluatePull(config: Config, pr: PullSnapshot, options: Evaluate
     for (const name of names) {
       if (seen.has(`check:${name}`)) continue;
       seen.add(`check:${name}`);
-      const state = requiredCheckState(name, pr.checks, pr.checksIncomplete);
+      const state = requiredCheckState(name, pr.checks, pr.checksIncomplete, pr.checksUnreadable);
       requirements.push({ kind: "check", name: `Check \`${name}\``, met: state.verdict === "passed", detail: state.detail, source });
     }
   };

@@ -114,6 +114,8 @@ export interface PullSnapshotDepth {
   checks?: HeadCheck[];
   /** True when GitHub listed fewer checks than the head commit has. */
   checksIncomplete?: boolean;
+  /** GitHub refused to list the head commit's checks and statuses (e.g. a permission not yet accepted). */
+  checksUnreadable?: string;
   /** The register issue the description links (`Change request: #45`); absent when none was read. */
   registerIssue?: RegisterIssueRead | null;
 }

@@ -28,7 +28,14 @@ export function requiredCheckNames(config: Pick<Config, "classes" | "rules">): s
 }
 
 /** The state of one required check on the head commit. */
-export function requiredCheckState(name: string, checks: HeadCheck[] | undefined, incomplete = false): RequiredCheckState {
+export function requiredCheckState(name: string, checks: HeadCheck[] | undefined, incomplete = false, unreadable?: string): RequiredCheckState {
+  if (unreadable !== undefined) {
+    return {
+      name,
+      verdict: "missing",
+      detail: `the app cannot read the head commit's checks and statuses (GitHub: ${unreadable}); an organisation owner must accept the app's "Commit statuses: read" permission`,
+    };
+  }
   const matching = (checks ?? []).filter((c) => c.name === name);
   if (matching.length === 0) {
     const similar = (checks ?? []).find((c) => c.name.toLowerCase() === name.toLowerCase());

@@ -350,6 +350,44 @@ describe("required checks", () => {
     expect(check().output.summary).toContain("- ❌ **Check `test`**: has not reported on the head commit; it must run and pass");
   });
 
+  describe("before an installation accepts the statuses permission, GitHub refuses the rollup", () => {
+    const refused = (pull: PullFixture, path: (string | number)[]) => {
+      const answer = graphqlPull(pull) as { data: unknown; errors?: unknown[] };
+      answer.errors = [{ type: "FORBIDDEN", path, message: "Resource not accessible by integration" }];
+      return answer;
+    };
+    const ROLLUP = ["repository", "pullRequest", "commits", "nodes", 0, "commit", "statusCheckRollup"];
+
+    test("required checks fail and say which permission to accept", async () => {
+      github.on("POST", "/graphql", 200, refused(docs([{ name: "test", conclusion: "SUCCESS" }]), ROLLUP));
+      github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CHECKS, "master");
+      github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write" });
+      github.on("POST", `${REPO}/check-runs`, 201, { id: 7 });
+      await probot.receive(prOpened());
+      expect(check().conclusion).toBe("failure");
+      expect(check().output.summary).toContain(
+        '- ❌ **Check `test`**: the app cannot read the head commit\'s checks and statuses (GitHub: Resource not accessible by integration); an organisation owner must accept the app\'s "Commit statuses: read" permission',
+      );
+    });
+
+    test("a class that requires no checks is evaluated as usual", async () => {
+      github.on("POST", "/graphql", 200, refused(docs([]), ROLLUP));
+      github.file("Codertocat", "Hello-World", ".github/change-policy.yml", GROUPS, "master");
+      github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write" });
+      github.on("POST", `${REPO}/check-runs`, 201, { id: 7 });
+      await probot.receive(prOpened());
+      expect(check().conclusion).toBe("success");
+    });
+
+    test("an error anywhere else still fails the evaluation closed", async () => {
+      github.on("POST", "/graphql", 200, refused(docs([]), ["repository", "pullRequest", "reviews"]));
+      github.on("POST", `${REPO}/check-runs`, 201, { id: 7 });
+      await probot.receive(prOpened());
+      expect(check().conclusion).toBe("failure");
+      expect(check().output.title).toBe("Could not evaluate: the check fails until it can");
+    });
+  });
+
   test("more than 100 checks on the head: the next page is one more query", async () => {
     const many: CheckFixture[] = Array.from({ length: 100 }, (_, i) => ({ name: `matrix (${i})`, conclusion: "SUCCESS" }));
     setup(docs(many, { checksEndCursor: "Y3Vyc29yOjEwMA==" }), CHECKS, ["bob"]);
