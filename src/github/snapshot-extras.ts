@@ -12,7 +12,9 @@ import type { HeadCheck, PullCommit, PullSnapshotDepth } from "../policy/snapsho
 import type { GitHubClient } from "./client.js";
 import type { PullRef } from "./types.js";
 
-const MAX_COMMIT_PAGES = 5; // GitHub lists at most 250 commits of a pull request
+// GitHub caps the commits it lists for a pull request; past 500 the list is incomplete and independence
+// fails closed (src/policy/independence.ts).
+const MAX_COMMIT_PAGES = 5;
 const MAX_CHECK_PAGES = 10;
 // GitHub's own identity for commits made in its web interface (merges, suggestions): not a person.
 const GITHUB_NOREPLY = "noreply@github.com";
