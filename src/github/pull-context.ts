@@ -2,7 +2,8 @@
 // policy from the PR's base branch (a 304 when unchanged), then ONE GraphQL query for the PR and
 // the members of the teams that policy uses (src/policy/lookups.ts). The base branch is taken from
 // the event; if the PR's current base differs (or the event did not say), the policy is read again
-// from the real base — the PR's state is never trusted from a webhook payload.
+// from the real base — the PR's state is never trusted from a webhook payload. Then the linked
+// register issue (src/github/register-issue.ts), a conditional request.
 import type { Config } from "../config/schema.js";
 import type { ConfigProblem } from "../config/load.js";
 import { expandGroups, lookupsFor } from "../policy/lookups.js";
@@ -10,6 +11,7 @@ import type { PullSnapshot } from "../policy/snapshot.js";
 import type { GitHubClient } from "./client.js";
 import { loadPolicyConfig, type PolicyLookup } from "./config.js";
 import { teamMembers } from "./groups.js";
+import { withRegisterIssue } from "./register-issue.js";
 import { fetchPull } from "./snapshot.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
@@ -52,5 +54,6 @@ async function withPolicy(
   // Only when the base branch's policy names teams the query did not ask for (the base changed).
   for (const team of lookupsFor(policy.config).teams) members[team] ??= await teamMembers(octokit, team, installationId);
   const groups = expandGroups(policy.config, members);
-  return { kind: "ready", snapshot: { ...snapshot, groups }, check, config: policy.config, sources: policy.sources };
+  const complete = await withRegisterIssue(octokit, { ...snapshot, groups }, policy.config);
+  return { kind: "ready", snapshot: complete, check, config: policy.config, sources: policy.sources };
 }

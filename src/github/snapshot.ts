@@ -8,6 +8,7 @@ import { CHECK_NAME } from "../policy/check-name.js";
 import { statusOf, type GitHubClient } from "./client.js";
 import { teamMembers } from "./groups.js";
 import { permissionCache } from "./membership.js";
+import { PULL_EXTRA_FRAGMENTS, queryPullTolerantly, readPolicyDepth, type HeadCommitExtras, type PullNodeExtras } from "./snapshot-extras.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
 /** What one evaluation reads of a pull request; also used by the audit's batched search. */
@@ -35,10 +36,12 @@ export const PULL_FIELDS = /* GraphQL */ `
       pageInfo { hasNextPage }
       nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
     }
+    ...PullCommitHistory @include(if: $withDepth)
     commits(last: 1) {
       nodes {
         commit {
           oid
+          ...HeadCommitChecks @include(if: $withDepth)
           checkSuites(first: 10, filterBy: { appId: $appId }) {
             nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
           }
@@ -46,6 +49,7 @@ export const PULL_FIELDS = /* GraphQL */ `
       }
     }
   }
+  ${PULL_EXTRA_FRAGMENTS}
 `;
 
 /** Members of one team, aliased `t0`, `t1`, … in the evaluation's query. */
@@ -59,7 +63,7 @@ export function pullQuery(teamCount = 0): string {
     (_, i) => `    t${i}: organization(login: $o${i}) { team(slug: $s${i}) { members(first: ${TEAM_MEMBERS_PER_QUERY}) { pageInfo { hasNextPage } nodes { login } } } }\n`,
   ).join("");
   return `
-  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int${variables}) {
+  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int, $withDepth: Boolean = true${variables}) {
     repository(owner: $owner, name: $repo) {
       isPrivate
       defaultBranchRef { name }
@@ -76,7 +80,7 @@ interface Actor {
   __typename?: string;
 }
 /** A pull request as PULL_FIELDS selects it. */
-export interface PullNode {
+export interface PullNode extends PullNodeExtras {
   number: number;
   title: string;
   body: string | null;
@@ -99,7 +103,7 @@ export interface PullNode {
   };
   commits: {
     nodes: {
-      commit: {
+      commit: HeadCommitExtras & {
         oid: string;
         checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null;
       };
@@ -152,7 +156,7 @@ export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId: num
     variables[`o${i}`] = org;
     variables[`s${i}`] = slug;
   });
-  const data = await queryAllowingMissingTeams(octokit, pullQuery(teams.length), variables);
+  const data = await queryPullTolerantly<PullQueryResult>(octokit, pullQuery(teams.length), variables);
   const pr = data.repository?.pullRequest;
   if (!data.repository || !pr) throw new PullNotFoundError(`pull request ${pull.owner}/${pull.repo}#${pull.number} not found`);
   const teamMembersRead: Record<string, string[]> = {};
@@ -165,26 +169,6 @@ export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId: num
   }
   const result = await snapshotFromNode(octokit, pull, data.repository.isPrivate, pr);
   return { ...result, defaultBranch: data.repository.defaultBranchRef?.name ?? null, teamMembers: teamMembersRead };
-}
-
-/**
- * GitHub answers a team alias whose organisation does not exist (a typo in the policy, a personal
- * account) with `null` plus a NOT_FOUND error; that team simply has no members, and the check then
- * names the group to fix. Any other error stays an error.
- */
-async function queryAllowingMissingTeams(octokit: GitHubClient, query: string, variables: Record<string, unknown>): Promise<PullQueryResult> {
-  try {
-    return await octokit.graphql<PullQueryResult>(query, variables);
-  } catch (error) {
-    const failure = error as { name?: string; data?: PullQueryResult; errors?: { type?: string; path?: (string | number)[] }[] };
-    const onlyMissingTeams =
-      failure.name === "GraphqlResponseError" &&
-      failure.data?.repository &&
-      (failure.errors ?? []).length > 0 &&
-      (failure.errors ?? []).every((e) => e.type === "NOT_FOUND" && typeof e.path?.[0] === "string" && /^t\d+$/.test(e.path[0]));
-    if (onlyMissingTeams) return failure.data!;
-    throw error;
-  }
 }
 
 /** Turns a PULL_FIELDS node into the snapshot (REST pages only for very large PRs or renames). */
@@ -233,6 +217,7 @@ export async function snapshotFromNode(octokit: GitHubClient, pull: PullRef, isP
     groups: {},
     mergedAt: pr.mergedAt,
     mergedBy: pr.mergedBy?.login.toLowerCase() ?? null,
+    ...(await readPolicyDepth(octokit, pull, pr)),
   };
   return { snapshot, check: newestCheck(pr.commits.nodes[0]?.commit, pr.headRefOid) };
 }

@@ -83,7 +83,7 @@ export function auditPull(
   const changeClass = classifyChange(config, pr).changeClass;
   // Write access is not re-read (one request per approver); the check at merge verified it.
   const assumeWrite = Object.fromEntries(pr.reviews.filter((r) => r.author).map((r) => [r.author!, "write" as const]));
-  const standings = reviewerStandings({ ...config, approvals: { stale: "keep" } }, { ...pr, permissions: assumeWrite });
+  const standings = reviewerStandings({ ...config, approvals: { ...config.approvals, stale: "keep" } }, { ...pr, permissions: assumeWrite });
   const approvers = standings
     .filter((s) => s.state === "APPROVED" && s.ineligible === null)
     .map((s) => ({ login: s.login, groups: Object.keys(config.groups).filter((g) => isMember(pr, g, s.login)) }));

@@ -1,10 +1,10 @@
-// The post-implementation review of an emergency change (policy §5.6, §9; SPEC §3) as pure
-// decisions: when it is due, what its hidden markers say, and what a sweep or a close must do.
+// The post-implementation review of an emergency change (policy §5.6, §9; SPEC §3), or of any class
+// whose policy asks for one (`classes.<class>.post_review`, SPEC §9), as pure decisions: when it is due, what its hidden markers say, and what a sweep or a close must do.
 // All state lives in the follow-up issue on GitHub (its body markers, labels and comments), so these
 // functions only read that state; src/handlers/ does the I/O.
 import { isoUtc } from "./time.js";
 import { addHours, differenceInMinutes, isValid, parseISO, subHours } from "date-fns";
-import type { PostReviewConfig } from "../config/schema.js";
+import { CHANGE_CLASSES, type ChangeClass, type PostReviewConfig } from "../config/schema.js";
 
 import type { PullRef } from "./refs.js";
 
@@ -31,10 +31,14 @@ export interface ReviewTerms {
   /** The group whose members may complete the review. */
   from: string;
   remindBeforeHours: number;
+  /** The class of the merged change; absent means emergency (issues opened before other classes had reviews). */
+  changeClass?: ChangeClass;
 }
 
 export function termsMarker(terms: ReviewTerms): string {
-  return `<!-- change-policy:post-review due=${terms.due} from=${terms.from} remind-before-hours=${terms.remindBeforeHours} -->`;
+  // Emergency reviews keep the marker they always had; other classes name theirs.
+  const klass = terms.changeClass && terms.changeClass !== "emergency" ? ` class=${terms.changeClass}` : "";
+  return `<!-- change-policy:post-review due=${terms.due} from=${terms.from} remind-before-hours=${terms.remindBeforeHours}${klass} -->`;
 }
 
 /** Reads both markers back from an issue body; null when the body is not a follow-up issue's. */
@@ -54,7 +58,9 @@ export function readReviewTerms(body: string | null | undefined): ReviewTerms | 
   const from = fields.get("from") ?? "";
   const remind = Number(fields.get("remind-before-hours"));
   if (!isValid(parseISO(due)) || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(from) || !Number.isFinite(remind) || remind < 0) return null;
-  return { pr, due, from, remindBeforeHours: remind };
+  const klass = fields.get("class");
+  if (klass !== undefined && !(CHANGE_CLASSES as readonly string[]).includes(klass)) return null;
+  return { pr, due, from, remindBeforeHours: remind, ...(klass && klass !== "emergency" ? { changeClass: klass as ChangeClass } : {}) };
 }
 
 export function readFollowUpMarker(body: string | null | undefined): PullRef | null {

@@ -47,7 +47,7 @@ export async function judgePull(
   const context = await readPullContext(octokit, pull, { appId: deps.appId, ...hints });
   if (context.kind === "no-policy") return { kind: "no-policy", context };
   if (context.kind === "invalid-policy") return { kind: "judged", context, output: renderConfigProblems(context.problems) };
-  const verdict = evaluatePull(context.config, context.snapshot);
+  const verdict = evaluatePull(context.config, context.snapshot, { now: deps.now() });
   return { kind: "judged", context, output: renderVerdict(verdict), verdict };
 }
 

@@ -1,11 +1,13 @@
-// Emergency changes: the post-implementation review (SPEC §3, policy §5.6 and §9).
-// - A merged emergency PR gets exactly one follow-up issue and one comment linking it
+// Emergency changes: the post-implementation review (SPEC §3, policy §5.6 and §9); any other class
+// whose policy has `post_review` gets the same (SPEC §9).
+// - A merged emergency PR (or one of such a class) gets exactly one follow-up issue and one comment linking it
 //   (openPostImplementationReview, called by src/services/merged-pull.ts).
 // - Closing the issue completes the review only when a member of the `from` group does it; any
 //   other close is undone (handleFollowUpClosed, from src/handlers/follow-up-closed.ts).
 // - Reminders and overdue escalation are the sweep's job (src/services/sweep.ts).
 // Every write is idempotent through hidden markers, so redeliveries and replicas are harmless.
 import { isoUtc } from "../policy/time.js";
+import { postReviewOf } from "../config/schema.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { commentOnce, openIssueOnce } from "../github/issues.js";
@@ -29,13 +31,21 @@ import {
 } from "../render/follow-up.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
 
-/** Opens the follow-up issue (once) and links it from the pull request (once). */
+/** Opens the follow-up issue (once) and links it from the pull request (once); nothing when the class has no review. */
 export async function openPostImplementationReview(octokit: GitHubClient, merged: MergedPullContext): Promise<void> {
   const { config, snapshot, verdict, log } = merged;
-  const post = config.classes.emergency.post_review;
+  const changeClass = verdict.changeClass;
+  const post = postReviewOf(config, changeClass);
+  if (!post) return;
   const pr = { owner: snapshot.repository.owner, repo: snapshot.repository.name, number: snapshot.number };
   const mergedAt = snapshot.mergedAt ? isoUtc(new Date(snapshot.mergedAt)) : isoUtc(merged.now);
-  const terms: ReviewTerms = { pr, due: dueTime(mergedAt, post.within_hours), from: post.from, remindBeforeHours: post.remind_before_hours };
+  const terms: ReviewTerms = {
+    pr,
+    due: dueTime(mergedAt, post.within_hours),
+    from: post.from,
+    remindBeforeHours: post.remind_before_hours,
+    ...(changeClass !== "emergency" ? { changeClass } : {}),
+  };
   const target = followUpRepository(post, pr);
   const marker = followUpMarker(pr);
 
@@ -67,7 +77,7 @@ export async function openPostImplementationReview(octokit: GitHubClient, merged
     octokit,
     { owner: pr.owner, repo: pr.repo, issue_number: pr.number },
     commentMarker("follow-up-link", `${target.owner}/${target.repo}#${opened.issue.number}`),
-    pullLinkComment(pr, issueRef, terms.due),
+    pullLinkComment(pr, issueRef, terms.due, changeClass),
   );
 }
 

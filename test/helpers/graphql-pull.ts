@@ -31,13 +31,60 @@ export interface PullFixture {
   teams?: (string[] | null)[];
   /** Marks a team's member list as cut at 100 (REST then reads all of them). */
   teamsHasNextPage?: boolean;
+  /** The PR's commits, oldest first; default: one commit (the head) by the author. */
+  commits?: CommitFixture[];
+  /** What GitHub says the PR has (default: the number of commits given). */
+  commitCount?: number;
+  /** Older commits exist before the listed ones (answered by a further page). */
+  commitsStartCursor?: string;
+  /** Check runs and commit statuses on the head commit; default: none reported (no rollup). */
+  checks?: CheckFixture[];
+  checksEndCursor?: string;
+}
+
+export interface CommitFixture {
+  sha: string;
+  /** Logins of GitHub users; null: the git identity maps to no account. */
+  author?: string | null;
+  committer?: string | null;
+  coAuthors?: string[];
+  parents?: string[];
+}
+
+export type CheckFixture =
+  | { name: string; status?: string; conclusion: string | null; app?: string | null }
+  | { context: string; state: string };
+
+/** A commit node as PolicyCommitFields selects it. */
+export function commitNode(c: CommitFixture, defaultLogin = "Codertocat") {
+  const actor = (login: string | null | undefined) =>
+    login === null ? { name: "Someone", email: "someone@laptop.local", user: null } : { name: login ?? defaultLogin, email: `${login ?? defaultLogin}@example.com`, user: { login: login ?? defaultLogin } };
+  const authors = [actor(c.author), ...(c.coAuthors ?? []).map((login) => actor(login))];
+  const parents = c.parents ?? [BASE];
+  return {
+    oid: c.sha,
+    author: actor(c.author),
+    committer: actor(c.committer === undefined ? c.author : c.committer),
+    authors: { totalCount: authors.length, nodes: authors },
+    parents: { totalCount: parents.length, nodes: parents.map((oid) => ({ oid })) },
+  };
+}
+
+/** A status rollup context as CheckContextFields selects it. */
+export function contextNode(c: CheckFixture) {
+  return "context" in c
+    ? { __typename: "StatusContext", context: c.context, state: c.state }
+    : { __typename: "CheckRun", name: c.name, status: c.status ?? "COMPLETED", conclusion: c.conclusion, checkSuite: { app: c.app === null ? null : { slug: c.app ?? "github-actions" } } };
 }
 
 export const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+/** A commit of the base branch (not in the PR). */
+export const BASE = "b".repeat(40);
 
 export function graphqlPull(f: PullFixture = {}) {
   const headSha = f.headSha ?? HEAD;
   const files = f.files ?? ["src/index.ts"];
+  const commits = f.commits ?? [{ sha: headSha, author: f.author ?? "Codertocat" }];
   return {
     data: {
       ...Object.fromEntries(
@@ -81,11 +128,24 @@ export function graphqlPull(f: PullFixture = {}) {
               commit: { oid: r.commit ?? headSha },
             })),
           },
+          commitHistory: {
+            totalCount: f.commitCount ?? commits.length,
+            pageInfo: { hasPreviousPage: f.commitsStartCursor !== undefined, startCursor: f.commitsStartCursor ?? null },
+            nodes: commits.slice(-100).map((c) => ({ commit: commitNode(c, f.author ?? "Codertocat") })),
+          },
           commits: {
             nodes: [
               {
                 commit: {
                   oid: headSha,
+                  statusCheckRollup: f.checks
+                    ? {
+                        contexts: {
+                          pageInfo: { hasNextPage: f.checksEndCursor !== undefined, endCursor: f.checksEndCursor ?? null },
+                          nodes: f.checks.map(contextNode),
+                        },
+                      }
+                    : null,
                   checkSuites: {
                     nodes: f.check
                       ? [{ checkRuns: { nodes: [{ databaseId: f.check.id, status: f.check.status ?? "COMPLETED", conclusion: f.check.conclusion, title: f.check.title, summary: f.check.summary }] } }]
