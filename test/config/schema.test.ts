@@ -70,6 +70,8 @@ const SPEC_DEFAULTS = {
   ],
   approvals: { stale: "dismiss" },
   incidents: { labels: ["security-incident"], repository: "", branches: [] },
+  // SPEC §8's block.
+  deployments: { environments: ["production"], branches: [], require_tag: false, tag_pattern: "v*", deployers: "" },
 };
 
 function parsed(yaml: string) {
@@ -156,6 +158,11 @@ describe("overrides", () => {
         approvals: [],
       },
     ]);
+  });
+
+  test("deployments: one key set keeps the others' defaults; [] means none", () => {
+    const config = parsed("groups:\n  release-managers: { users: [dora] }\ndeployments:\n  environments: []\n  deployers: release-managers\n");
+    expect(config.deployments).toEqual({ ...SPEC_DEFAULTS.deployments, environments: [], deployers: "release-managers" });
   });
 
   test("configSchema itself is strict about unknown keys", () => {
