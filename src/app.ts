@@ -5,6 +5,7 @@ import { registerEmergencyFollowUp } from "./handlers/emergency-followup.js";
 import { registerIncidents } from "./handlers/incidents.js";
 import { registerMergedPull } from "./handlers/merged-pull.js";
 import { registerPolicyChange } from "./handlers/policy-change.js";
+import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
 import { BackgroundWork, settingsFromEnv } from "./infra/background.js";
 
 export interface AppDependencies {
@@ -44,6 +45,7 @@ export function createApp(deps: Partial<AppDependencies> = {}): ChangePolicyApp 
     registerIncidents(app, resolved);
     registerMergedPull(app, resolved);
     registerPolicyChange(app, resolved);
+    registerDeploymentGate(app, resolved);
   };
   return Object.assign(load, {
     background,
