@@ -5,7 +5,7 @@ import { registerEmergencyFollowUp } from "./handlers/emergency-followup.js";
 import { registerIncidents } from "./handlers/incidents.js";
 import { registerMergedPull } from "./handlers/merged-pull.js";
 import { registerPolicyChange } from "./handlers/policy-change.js";
-import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
+import { registerDeploymentGate, type DeploymentGateWiring } from "./handlers/deployment-protection-rule.js";
 import { BackgroundWork, settingsFromEnv } from "./infra/background.js";
 
 export interface AppDependencies {
@@ -18,6 +18,8 @@ export interface AppDependencies {
    * handlers) evaluations run inline, within the delivery.
    */
   background?: BackgroundWork;
+  /** The deployment gate's links to the ledger and the policy's freezes (SPEC §8); none by default. */
+  deploymentGate?: DeploymentGateWiring;
 }
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
@@ -45,7 +47,7 @@ export function createApp(deps: Partial<AppDependencies> = {}): ChangePolicyApp 
     registerIncidents(app, resolved);
     registerMergedPull(app, resolved);
     registerPolicyChange(app, resolved);
-    registerDeploymentGate(app, resolved);
+    registerDeploymentGate(app, { ...resolved, ...resolved.deploymentGate });
   };
   return Object.assign(load, {
     background,
