@@ -6,6 +6,7 @@ import { registerIncidents } from "./handlers/incidents.js";
 import { registerMergedPull } from "./handlers/merged-pull.js";
 import { registerPolicyChange } from "./handlers/policy-change.js";
 import { registerDeploymentGate, type DeploymentGateWiring } from "./handlers/deployment-protection-rule.js";
+import { registerMergeGroup, type MergeGroupWiring } from "./handlers/merge-group.js";
 import { BackgroundWork, settingsFromEnv } from "./infra/background.js";
 
 export interface AppDependencies {
@@ -20,6 +21,8 @@ export interface AppDependencies {
   background?: BackgroundWork;
   /** The deployment gate's links to the ledger and the policy's freezes (SPEC §8); none by default. */
   deploymentGate?: DeploymentGateWiring;
+  /** The merge-group check's link to the ledger (SPEC §7); none by default. */
+  mergeGroup?: MergeGroupWiring;
 }
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
@@ -48,6 +51,7 @@ export function createApp(deps: Partial<AppDependencies> = {}): ChangePolicyApp 
     registerMergedPull(app, resolved);
     registerPolicyChange(app, resolved);
     registerDeploymentGate(app, { ...resolved, ...resolved.deploymentGate });
+    registerMergeGroup(app, { ...resolved, ...resolved.mergeGroup });
   };
   return Object.assign(load, {
     background,

@@ -207,22 +207,32 @@ function isGlob(pattern: string): boolean {
 
 /** Rule 2: the commits reachable from S and not from the previous deployment, oldest first. */
 async function broughtCommits(octokit: GitHubClient, where: RepoRef, previousSha: string, sha: string): Promise<string[]> {
+  const { shas, total } = await commitsBetween(octokit, where, previousSha, sha, MAX_DEPLOYED_COMMITS);
+  if (total > MAX_DEPLOYED_COMMITS) {
+    throw new DeploymentFactsError(
+      `This deployment brings ${total} commits since the last successful one (${previousSha.slice(0, 7)}); the app checks at most ${MAX_DEPLOYED_COMMITS} at once. Deploy an earlier commit first, in smaller steps.`,
+    );
+  }
+  return shas;
+}
+
+/**
+ * The commits reachable from `head` and not from `base` (GitHub's compare, `git log base..head`),
+ * oldest first, one request per 100; reading stops when there are more than `max` (see `total`).
+ */
+export async function commitsBetween(octokit: GitHubClient, where: RepoRef, base: string, head: string, max: number): Promise<{ shas: string[]; total: number }> {
   const shas: string[] = [];
   for (let page = 1; ; page++) {
     const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
-      ...where,
-      basehead: `${previousSha}...${sha}`,
+      owner: where.owner,
+      repo: where.repo,
+      basehead: `${base}...${head}`,
       per_page: COMPARE_PAGE,
       page,
     });
     const total = res.data.total_commits;
-    if (total > MAX_DEPLOYED_COMMITS) {
-      throw new DeploymentFactsError(
-        `This deployment brings ${total} commits since the last successful one (${previousSha.slice(0, 7)}); the app checks at most ${MAX_DEPLOYED_COMMITS} at once. Deploy an earlier commit first, in smaller steps.`,
-      );
-    }
     for (const c of res.data.commits) shas.push(c.sha);
-    if (res.data.commits.length < COMPARE_PAGE || shas.length >= total) return shas;
+    if (total > max || res.data.commits.length < COMPARE_PAGE || shas.length >= total) return { shas, total };
   }
 }
 
