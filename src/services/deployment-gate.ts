@@ -51,7 +51,7 @@ export interface DeploymentProtectionRequest {
   deployer: string | null;
   defaultBranch: string;
   installationId?: number;
-  /** Identifies a redelivery when GitHub sent no deployment (the run alone is then not unique across re-runs). */
+  /** GitHub's delivery id (X-GitHub-Delivery): the same for a redelivery of the event, new for a re-run. */
   deliveryId?: string;
 }
 
@@ -106,12 +106,9 @@ export async function runDeploymentGate(
 ): Promise<DeploymentGateOutcome> {
   const memory = deps.memory ?? defaultMemory;
   const log = deps.log;
-  const key = [
-    `${request.owner}/${request.repo}`.toLowerCase(),
-    request.environment,
-    request.runId ?? "-",
-    request.deploymentId ?? `delivery ${request.deliveryId ?? "-"}`,
-  ].join(":");
+  // GitHub's delivery id names the event and is kept by redeliveries; a re-run of the job is a new
+  // event (possibly for the same run), which must be decided again.
+  const key = [`${request.owner}/${request.repo}`.toLowerCase(), request.environment, request.runId ?? "-", request.deploymentId ?? "-", request.deliveryId ?? "-"].join(":");
   if (!memory.take(key)) {
     log.info({ key }, "deployment request already answered by this process (redelivery): no second review");
     const decision = memory.decisionOf(key) ?? undecidedDeployment(request.environment, request.sha, "The same request is being decided already.");

@@ -295,6 +295,29 @@ describe("rejected, one reason each", () => {
   });
 });
 
+test("the ledger's merge entry, when there is one, says what was true at merge (over today's check run)", async () => {
+  const asked: unknown[] = [];
+  const withLedger = await testProbot({
+    deploymentGate: {
+      memory: new DecisionMemory(),
+      mergeEntryOf: async (pull) => {
+        asked.push(pull);
+        return pull.number === 12 ? { conclusion: "failure", changeClass: "normal" } : null;
+      },
+    },
+  });
+  compliantDeployment();
+  github.on("POST", "/graphql", 200, commitDetails([{ sha: A, pulls: [{ number: 12 }] }, { sha: S, pulls: [{ number: 13 }] }]));
+  github.on("POST", REVIEW, 204, "");
+
+  await withLedger.receive(deploymentDelivery());
+
+  expect(asked).toEqual([{ owner: "octo-org", repo: "octo-repo", number: 12 }, { owner: "octo-org", repo: "octo-repo", number: 13 }]);
+  expect(review().state).toBe("rejected");
+  expect(review().comment).toContain("it belongs to #12, which had its `Change Policy` check at failure when it merged");
+  expect(review().comment).not.toContain("#13");
+});
+
 test("several reasons at once are all listed", async () => {
   freezes = [{ name: "Year-end freeze", until: "2027-01-04T00:00:00Z" }];
   github.file("octo-org", "octo-repo", ".github/change-policy.yml", "groups:\n  release-managers: { users: [carol] }\ndeployments:\n  deployers: release-managers\n  require_tag: true\n", "main");
@@ -353,6 +376,20 @@ describe("one decision per request", () => {
     expect(github.calls().filter((c) => c === `POST ${REVIEW}`)).toHaveLength(1);
     expect(github.calls()).toHaveLength(6);
     expect(recorded).toHaveLength(1);
+  });
+
+  test("a re-run of the job is a new event for the same run: decided again", async () => {
+    compliantDeployment();
+    github.on("POST", "/graphql", 200, commitDetails([{ sha: A, pulls: [{ number: 12 }] }, { sha: S, pulls: [{ number: 12 }] }]));
+    github.on("POST", REVIEW, 204, "");
+    compliantDeployment();
+    github.on("POST", "/graphql", 200, commitDetails([{ sha: A, pulls: [{ number: 12 }] }, { sha: S, pulls: [{ number: 12 }] }]));
+    github.on("POST", REVIEW, 204, "");
+
+    await probot.receive(deploymentDelivery({ deploymentId: 6150, id: "first-attempt" }));
+    await probot.receive(deploymentDelivery({ deploymentId: 6150, id: "re-run" }));
+
+    expect(github.calls().filter((c) => c === `POST ${REVIEW}`)).toHaveLength(2);
   });
 
   test("another replica that already answered: GitHub refuses the second review (422), taken as decided, nothing more sent", async () => {
