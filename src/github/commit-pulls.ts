@@ -67,7 +67,9 @@ async function queryInBatches<Node>(
 // The same association with what the deployment gate and the merge queue need to judge each pull
 // request, still in one query per 100 commits: the commit's first line and author, each PR's state,
 // title and head, and this app's `Change Policy` check run on that head (the one at merge, for a
-// merged PR: the app never re-evaluates a closed one). Check summaries are not read (up to 64 KB each).
+// merged PR: the app never re-evaluates a closed one). Check summaries are not read (up to 64 KB each),
+// and only the newest 3 suites and runs (the app updates its one run in place): GitHub's GraphQL rate
+// limit charges for every connection asked for, so a 100-commit query stays near 50 points.
 
 /** Our check run on a pull request's head commit, as the deployment gate needs it. */
 export interface HeadCheck {
@@ -97,7 +99,7 @@ export function commitDetailsQuery(count: number): string {
   const variables = Array.from({ length: count }, (_, i) => `$c${i}: GitObjectID!`).join(", ");
   const pull =
     "number merged state title baseRefName headRefOid mergeCommit { oid } " +
-    "commits(last: 1) { nodes { commit { oid checkSuites(first: 10, filterBy: { appId: $appId }) { nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title } } } } } } }";
+    "commits(last: 1) { nodes { commit { oid checkSuites(last: 3, filterBy: { appId: $appId }) { nodes { checkRuns(last: 3, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title } } } } } } }";
   const fields = Array.from(
     { length: count },
     (_, i) => `      c${i}: object(oid: $c${i}) { ... on Commit { oid messageHeadline author { name user { login } } associatedPullRequests(first: ${PULLS_PER_COMMIT}) { nodes { ${pull} } } } }`,
