@@ -207,7 +207,16 @@ function isGlob(pattern: string): boolean {
 
 /** Rule 2: the commits reachable from S and not from the previous deployment, oldest first. */
 async function broughtCommits(octokit: GitHubClient, where: RepoRef, previousSha: string, sha: string): Promise<string[]> {
-  const { shas, total } = await commitsBetween(octokit, where, previousSha, sha, MAX_DEPLOYED_COMMITS);
+  let between: { shas: string[]; total: number };
+  try {
+    between = await commitsBetween(octokit, where, previousSha, sha, MAX_DEPLOYED_COMMITS);
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+    throw new DeploymentFactsError(
+      `GitHub cannot compare the last successful deployment's commit ${previousSha.slice(0, 7)} with ${sha.slice(0, 7)}: one of them is not in the repository (was its history rewritten?), so the app cannot tell which commits this deployment brings.`,
+    );
+  }
+  const { shas, total } = between;
   if (total > MAX_DEPLOYED_COMMITS) {
     throw new DeploymentFactsError(
       `This deployment brings ${total} commits since the last successful one (${previousSha.slice(0, 7)}); the app checks at most ${MAX_DEPLOYED_COMMITS} at once. Deploy an earlier commit first, in smaller steps.`,

@@ -423,6 +423,21 @@ describe("fail closed", () => {
     });
   });
 
+  test("the last successful deployment's commit is gone from the repository: rejected, saying so", async () => {
+    github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
+    github.on("POST", "/graphql", 200, history());
+    github.on("GET", ON_MAIN, 200, { status: "behind", total_commits: 0, commits: [] });
+    github.on("GET", BROUGHT, 404, { message: "Not Found" });
+    github.on("POST", REVIEW, 204, "");
+
+    await probot.receive(deploymentDelivery());
+
+    expect(review().state).toBe("rejected");
+    expect(review().comment.split("\n")[1]).toBe(
+      "- GitHub cannot compare the last successful deployment's commit 0d1a26e with f95f852: one of them is not in the repository (was its history rewritten?), so the app cannot tell which commits this deployment brings.",
+    );
+  });
+
   test("an approval GitHub does not take is followed by a rejection that says so", async () => {
     compliantDeployment();
     github.on("POST", "/graphql", 200, commitDetails([{ sha: A, pulls: [{ number: 12 }] }, { sha: S, pulls: [{ number: 12 }] }]));
