@@ -19,14 +19,14 @@ import { pathMatcher } from "../policy/classify.js";
 import { CHECK_NAME } from "../render/check-output.js";
 import { statusOf, type GitHubClient } from "./client.js";
 import { commitsWithPulls, type PullOfCommit } from "./commit-pulls.js";
+import { commitsBetween } from "./compare.js";
 import { teamMembers } from "./snapshot.js";
 import type { PullRef, RepoRef } from "./types.js";
 
 /** Deployments read per page, and pages at most, while looking for the newest successful one. */
 const DEPLOYMENTS_PER_PAGE = 20;
 const MAX_DEPLOYMENT_PAGES = 5;
-/** Commits per compare page (GitHub's maximum) and the most one decision reads. */
-const COMPARE_PAGE = 100;
+/** The most commits one decision reads. */
 export const MAX_DEPLOYED_COMMITS = 1000;
 /** Candidate branches compared for rule 1 at most (a glob may match many branches). */
 const MAX_BRANCH_COMPARES = 5;
@@ -223,26 +223,6 @@ async function broughtCommits(octokit: GitHubClient, where: RepoRef, previousSha
     );
   }
   return shas;
-}
-
-/**
- * The commits reachable from `head` and not from `base` (GitHub's compare, `git log base..head`),
- * oldest first, one request per 100; reading stops when there are more than `max` (see `total`).
- */
-export async function commitsBetween(octokit: GitHubClient, where: RepoRef, base: string, head: string, max: number): Promise<{ shas: string[]; total: number }> {
-  const shas: string[] = [];
-  for (let page = 1; ; page++) {
-    const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
-      owner: where.owner,
-      repo: where.repo,
-      basehead: `${base}...${head}`,
-      per_page: COMPARE_PAGE,
-      page,
-    });
-    const total = res.data.total_commits;
-    for (const c of res.data.commits) shas.push(c.sha);
-    if (total > max || res.data.commits.length < COMPARE_PAGE || shas.length >= total) return { shas, total };
-  }
 }
 
 /** The commits with their pull requests, judged as they were at merge. */

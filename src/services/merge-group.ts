@@ -7,7 +7,7 @@ import { formatProblem } from "../config/load.js";
 import { publishCheck } from "../github/check.js";
 import { describeFailure, type GitHubClient } from "../github/client.js";
 import { commitsWithPulls } from "../github/commit-pulls.js";
-import { commitsBetween } from "../github/deployments.js";
+import { commitsBetween } from "../github/compare.js";
 import { readPullContext } from "../github/pull-context.js";
 import type { RepoRef } from "../github/types.js";
 import { evaluatePull } from "../policy/evaluate.js";

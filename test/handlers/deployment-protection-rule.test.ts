@@ -363,6 +363,25 @@ test("a comment longer than 1,024 characters is cut at a reason and says how man
   expect(lines.at(-1)).toBe("Fix what is listed, then re-run the deployment.");
 });
 
+test("150 commits: two compare pages and two commit queries (100 + 50), each commit accounted for", async () => {
+  const shas = Array.from({ length: 150 }, (_, i) => i.toString(16).padStart(40, "d"));
+  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
+  github.on("POST", "/graphql", 200, history());
+  github.on("GET", ON_MAIN, 200, { status: "behind", total_commits: 0, commits: [] });
+  github.on("GET", BROUGHT, 200, { status: "ahead", total_commits: 150, commits: shas.slice(0, 100).map((sha) => ({ sha })) });
+  github.on("GET", `${REPO}/compare/${PREVIOUS}...${S}?per_page=100&page=2`, 200, { status: "ahead", total_commits: 150, commits: shas.slice(100).map((sha) => ({ sha })) });
+  github.on("POST", "/graphql", 200, commitDetails(shas.slice(0, 100).map((sha, i) => ({ sha, pulls: [{ number: 100 + Math.floor(i / 10) }] }))));
+  github.on("POST", "/graphql", 200, commitDetails(shas.slice(100).map((sha) => ({ sha, pulls: [{ number: 200 }] }))));
+  github.on("POST", REVIEW, 204, "");
+
+  await probot.receive(deploymentDelivery());
+
+  const queries = github.requests.filter((r) => r.path === "/graphql").slice(1);
+  expect(queries.map((q) => Object.keys(q.body.variables).filter((k) => /^c\d+$/.test(k)).length)).toEqual([100, 50]);
+  expect(review().state).toBe("approved");
+  expect(review().comment.split("\n")[0]).toBe("✅ change-policy approved deploying f95f852 to production: 11 compliant changes since the last successful deployment (0d1a26e):");
+});
+
 describe("one decision per request", () => {
   test("a redelivered event makes no second review call and no error", async () => {
     compliantDeployment();
