@@ -21,6 +21,7 @@ import {
   type ActiveFreeze,
   type DeploymentDecision,
 } from "../policy/deployment.js";
+import { recordError } from "../metrics.js";
 import { renderDeploymentComment } from "../render/deployment.js";
 
 export interface DeploymentGateDeps {
@@ -130,6 +131,7 @@ export async function runDeploymentGate(
     delivery = await reviewDeployment(octokit, where, decision.state, comment);
   } catch (error) {
     log.error({ err: error, state: decision.state }, "the review of the deployment failed");
+    recordError("deployment_review");
     // Fail closed: an approval GitHub did not take becomes a rejection saying why, if GitHub takes that.
     const { reason } = describeFailure(error);
     sent = undecidedDeployment(request.environment, request.sha, `Sending the decision to GitHub failed: ${reason}`);
@@ -219,6 +221,7 @@ async function decide(octokit: GitHubClient, request: DeploymentProtectionReques
     return decideDeployment(config.deployments, { ...facts, activeFreezes });
   } catch (error) {
     deps.log.error({ err: error }, "deployment decision failed; rejecting (fail closed)");
+    recordError("deployment_decision");
     return undecided(error instanceof DeploymentFactsError ? error.message : describeFailure(error).reason);
   }
 }

@@ -10,6 +10,7 @@ import { commitsWithPulls } from "../github/commit-pulls.js";
 import { commitsBetween } from "../github/compare.js";
 import { readPullContext } from "../github/pull-context.js";
 import type { RepoRef } from "../github/types.js";
+import { recordError } from "../metrics.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import { combineMergeGroup, parseMergeGroupRef, type MergeGroupMember, type MergeGroupResult } from "../policy/merge-group.js";
 import { CHECK_NAME, type CheckOutput } from "../render/check-output.js";
@@ -79,6 +80,7 @@ export async function runMergeGroupCheck(octokit: GitHubClient, request: MergeGr
   } catch (error) {
     // Fail closed: the group does not pass because something broke.
     deps.log.error({ err: error }, "merge group evaluation failed");
+    recordError("merge_group");
     const { reason, remedy } = describeFailure(error);
     output = renderMergeGroupError(reason, remedy);
   }
@@ -130,6 +132,7 @@ async function evaluateMember(
     return { number: pull.number, title: ctx.snapshot.title, outcome: { kind: "verdict", verdict: evaluatePull(ctx.config, ctx.snapshot) } };
   } catch (error) {
     deps.log.error({ err: error, pr: pull.number }, "merge group: a pull request could not be evaluated");
+    recordError("merge_group");
     return { number: pull.number, title: null, outcome: { kind: "error", reason: describeFailure(error).reason } };
   }
 }
