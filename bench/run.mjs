@@ -264,3 +264,14 @@ if (missed.length > 0) {
   console.error(`burst targets missed:\n- ${missed.join("\n- ")}`);
   process.exitCode = 1;
 }
+
+// Deployment gate and merge queue (issue 11): GitHub requests per decision.
+const { deploymentTargetsMissed, runDeploymentBench } = await import("./deployment.mjs");
+const deploymentRows = await runDeploymentBench();
+console.log("\nDeployment gate and merge queue: GitHub requests per decision");
+console.table(deploymentRows);
+const deploymentMissed = deploymentTargetsMissed(deploymentRows);
+if (deploymentMissed.length > 0) {
+  console.error(`deployment gate targets missed:\n- ${deploymentMissed.join("\n- ")}`);
+  process.exitCode = 1;
+}

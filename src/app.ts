@@ -9,6 +9,8 @@ import { registerPullRequestEvents } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
 import type { BackgroundWork } from "./infra/background.js";
 import type { ServiceDependencies } from "./services/dependencies.js";
+import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
+import { registerMergeGroup } from "./handlers/merge-group.js";
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
 export type ChangePolicyApp = ((app: Probot) => void) & {
@@ -28,6 +30,8 @@ export function createApp(deps: ServiceDependencies & { background: BackgroundWo
     registerFollowUpClosed(app, deps);
     registerPush(app, deps);
     registerInstallation(app, deps);
+    registerDeploymentGate(app, { ...deps, ...deps.deploymentGate });
+    registerMergeGroup(app, { ...deps, ...deps.mergeGroup });
   };
   return Object.assign(load, {
     background,

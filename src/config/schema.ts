@@ -135,6 +135,22 @@ const ruleSchema = z.strictObject({
 });
 export type Rule = z.infer<typeof ruleSchema>;
 
+/** SPEC §8: which deployments the app approves or rejects (a custom deployment protection rule). */
+const deploymentsSchema = z.strictObject({
+  // Environment names or globs the app decides for; [] = none.
+  environments: z.array(glob).default(["production"]),
+  // Branches (names or globs) whose head or ancestors may be deployed; [] = the default branch.
+  branches: z.array(z.string().min(1).max(255)).default([]),
+  require_tag: z.boolean().default(false),
+  tag_pattern: glob.default("v*"),
+  // A group whose members may deploy; "" = anyone who may run the workflow.
+  deployers: z
+    .string()
+    .regex(/^$|^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be "" (anyone) or the name of a group such as release-managers')
+    .default(""),
+});
+export type DeploymentsConfig = z.infer<typeof deploymentsSchema>;
+
 export const DEFAULT_NORMAL_PATHS = [
   "**/package.json",
   "**/package-lock.json",
@@ -241,6 +257,7 @@ export const configSchema = z
         branches: z.array(z.string().min(1).max(255)).default([]),
       })
       .prefault({}),
+    deployments: deploymentsSchema.prefault({}),
   })
   // Cross-references: a typo in a group or requirement name must not disable a control. The check
   // runs even when other keys failed (`when`), so that every problem is listed at once; it then sees
@@ -284,6 +301,8 @@ function checkReferences(value: unknown, addIssue: AddIssue): void {
     checkRequire(asRecord(rule).require, ["rules", r, "require"]);
     checkApprovals(asRecord(rule).approvals, ["rules", r, "approvals"]);
   });
+  const deployers = asRecord(config.deployments).deployers;
+  if (deployers !== "") checkGroup(deployers, ["deployments", "deployers"]);
 }
 
 /** Each freeze ends after it starts, and names are unique (messages and timers name freezes). */

@@ -35,6 +35,8 @@ export function registerPullRequestEvents(app: Probot, deps: ServiceDependencies
   app.on(["check_run.rerequested", "check_run.requested_action"], async (context) => {
     const run = context.payload.check_run;
     if (run.name !== CHECK_NAME || !isOurApp(run.app?.id, deps)) return;
+    // A merge group's check is re-run by src/handlers/merge-group.ts.
+    if (run.check_suite?.head_branch?.startsWith("gh-readonly-queue/")) return;
     if (context.payload.action === "requested_action" && context.payload.requested_action?.identifier !== REEVALUATE_ACTION) return;
     const { octokit, log, installationId } = fromDelivery(context, deps);
     await reevaluateCheckedCommit(octokit, { ...context.repo(), headSha: run.head_sha, pulls: run.pull_requests, installationId }, deps, log);

@@ -1,6 +1,13 @@
 // What every service needs from the process that runs it (server, CLI, tests). Built once in
 // src/app.ts (or by a command) and passed down; nothing here is created at import time.
 import type { BackgroundWork } from "../infra/background.js";
+import type { DeploymentGateDeps } from "./deployment-gate.js";
+import type { MergeGroupDeps } from "./merge-group.js";
+
+/** The deployment gate's links to the ledger and the policy's freezes (SPEC §8). */
+export type DeploymentGateWiring = Partial<Pick<DeploymentGateDeps, "record" | "activeFreezes" | "mergeEntryOf" | "memory">>;
+/** The merge-group check's link to the ledger (SPEC §7). */
+export type MergeGroupWiring = Partial<Pick<MergeGroupDeps, "record">>;
 
 export interface ServiceDependencies {
   /** The clock; tests pass a fixed one. */
@@ -12,6 +19,8 @@ export interface ServiceDependencies {
    * services) evaluations run inline, within the delivery.
    */
   background?: BackgroundWork;
+  deploymentGate?: DeploymentGateWiring;
+  mergeGroup?: MergeGroupWiring;
 }
 
 /** The log every service writes to: Probot's logger, a child of it, or a command's. */

@@ -75,6 +75,8 @@ const SPEC_DEFAULTS = {
   freezes: [],
   register: { repository: "", labels: ["change-request"], required: [] },
   incidents: { labels: ["security-incident"], repository: "", branches: [] },
+  // SPEC §8's block.
+  deployments: { environments: ["production"], branches: [], require_tag: false, tag_pattern: "v*", deployers: "" },
 };
 
 function parsed(yaml: string) {
@@ -163,6 +165,11 @@ describe("overrides", () => {
         checks: [],
       },
     ]);
+  });
+
+  test("deployments: one key set keeps the others' defaults; [] means none", () => {
+    const config = parsed("groups:\n  release-managers: { users: [dora] }\ndeployments:\n  environments: []\n  deployers: release-managers\n");
+    expect(config.deployments).toEqual({ ...SPEC_DEFAULTS.deployments, environments: [], deployers: "release-managers" });
   });
 
   test("configSchema itself is strict about unknown keys", () => {

@@ -43,7 +43,9 @@ function merged(id = "d-merge") {
   return { id, name: "pull_request" as const, payload: payload as never };
 }
 
+/** The policy at the merged PR's base (master, from the event), then the one query. */
 function mergeReads(config: string, conclusion: "SUCCESS" | "FAILURE" = "SUCCESS") {
+  github.file("Codertocat", "Hello-World", ".github/change-policy.yml", config, "master");
   github.on("POST", "/graphql", 200, graphqlPull({
     title: "Partial refunds",
     files: ["package.json"],
@@ -53,7 +55,6 @@ function mergeReads(config: string, conclusion: "SUCCESS" | "FAILURE" = "SUCCESS
     mergedBy: "bob",
     check: { id: 7, conclusion, title: conclusion === "SUCCESS" ? "Normal change: all requirements met" : "Normal change: 1 of 7 requirements missing", summary: "" },
   }));
-  github.file("Codertocat", "Hello-World", ".github/change-policy.yml", config, "master");
 }
 
 describe("a merged normal change whose class has post_review", () => {
@@ -72,15 +73,15 @@ describe("a merged normal change whose class has post_review", () => {
     await probot.receive(merged("d-2")); // a redelivery creates nothing
 
     expect(github.calls()).toEqual([
-      "POST /graphql",
       `GET ${CONFIG_URL}?ref=master`,
+      "POST /graphql",
       `GET ${FOLLOW_UPS}`,
       "POST /repos/Codertocat/Hello-World/issues",
       `GET ${FOLLOW_UPS}`,
       "GET /repos/Codertocat/Hello-World/issues/2/comments?per_page=100",
       "POST /repos/Codertocat/Hello-World/issues/2/comments",
-      "POST /graphql",
       `GET ${CONFIG_URL}?ref=master`,
+      "POST /graphql",
       `GET ${FOLLOW_UPS}`,
       "GET /repos/Codertocat/Hello-World/issues/2/comments?per_page=100",
     ]);
@@ -119,7 +120,7 @@ describe("a merged normal change whose class has post_review", () => {
   test("a class without post_review gets no follow-up (as before)", async () => {
     mergeReads(NOT_REVIEWED);
     await probot.receive(merged());
-    expect(github.calls()).toEqual(["POST /graphql", `GET ${CONFIG_URL}?ref=master`]);
+    expect(github.calls()).toEqual([`GET ${CONFIG_URL}?ref=master`, "POST /graphql"]);
   });
 });
 

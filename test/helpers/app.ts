@@ -6,6 +6,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type ChangePolicyApp } from "../../src/app.js";
+import type { ServiceDependencies } from "../../src/services/dependencies.js";
 import { ApiBudget } from "../../src/github/budget.js";
 import { BackgroundWork, type BackgroundSettings } from "../../src/infra/background.js";
 import { checkRequest } from "./github-api-description.js";
@@ -40,7 +41,11 @@ export interface TestApp {
  * Probot with our app; evaluations run in the background as in production, with the given
  * coalescing and pacing (no waiting by default). Tests `await app.background.idle()`.
  */
-export async function testApp(settings: Partial<BackgroundSettings> = {}, now: () => number = Date.now): Promise<TestApp> {
+export async function testApp(
+  settings: Partial<BackgroundSettings> = {},
+  now: () => number = Date.now,
+  extra: Partial<ServiceDependencies> = {},
+): Promise<TestApp> {
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
@@ -50,14 +55,14 @@ export async function testApp(settings: Partial<BackgroundSettings> = {}, now: (
   });
   const budget = new ApiBudget(now);
   const background = new BackgroundWork({ windowMs: 0, maxWaitMs: 0, spacingMs: 0, maxPauseMs: 60_000, ...settings }, budget);
-  const app = createApp({ now: () => NOW, appId: APP_ID, background });
+  const app = createApp({ now: () => NOW, appId: APP_ID, background, ...extra });
   await probot.load(app);
   return { probot, app, budget };
 }
 
 /** Probot with our app, where `receive` also waits for the evaluations the delivery scheduled. */
-export async function testProbot(): Promise<Probot> {
-  const { probot, app } = await testApp();
+export async function testProbot(extra: Partial<ServiceDependencies> = {}): Promise<Probot> {
+  const { probot, app } = await testApp({}, Date.now, extra);
   const receive = probot.receive.bind(probot);
   probot.receive = async (event) => {
     await receive(event);

@@ -476,3 +476,16 @@ export function checkRequest(request: ApiRequest): string[] {
   const problems = method === "POST" && pathname === "/graphql" ? checkGraphQL(request.body) : checkRest(method, request.path, request.headers, request.body);
   return problems.map((p) => `${method} ${request.path}: ${p}`);
 }
+
+/**
+ * How a webhook payload departs from its schema in GitHub's REST description
+ * (`components.schemas[name]`, e.g. `webhook-deployment-protection-rule-requested`), undocumented
+ * fields included; empty when it conforms. For fixtures of events that have no published example.
+ */
+export function payloadProblems(schemaName: string, payload: unknown): string[] {
+  if (!openapi().description.components.schemas[schemaName]) return [`no schema ${schemaName} in GitHub's REST API description`];
+  const { validate, root } = compile(`schema ${schemaName}`, { $ref: `#/components/schemas/${schemaName}` });
+  const problems = validate(payload) ? [] : describeErrors("payload", validate.errors);
+  problems.push(...undocumentedFields(payload, root, root.definitions as Record<string, Schema>, "payload"));
+  return problems;
+}
