@@ -1,6 +1,7 @@
 // Walks the hash chain and says whether it is intact, and if not, the first bad seq and what is wrong:
 // an edited row (any column), a deleted row (gap), a reordered or rewritten chain, a bad first
 // prev_hash, a pruned prefix without a matching checkpoint, or an anchor the chain does not match.
+import { sql } from "kysely";
 import type { LedgerDatabase } from "./database.js";
 import { GENESIS_PREV_HASH, entryHash, type JsonValue } from "./hash.js";
 import type { CheckpointBody } from "./entries.js";
@@ -71,13 +72,16 @@ export async function verifyLedger(handle: LedgerDatabase, options: VerifyOption
   let after = 0;
 
   for (;;) {
-    const rows = (await handle.db
+    let query = handle.db
       .selectFrom("ledger_entries")
       .select(["seq", "recorded_at", "kind", "repository", "subject", "body", "prev_hash", "hash"])
       .where("seq", ">", after)
       .orderBy("seq", "asc")
-      .limit(batchSize)
-      .execute()) as LedgerRow[];
+      .limit(batchSize);
+    // timestamptz keeps microseconds, which a JavaScript Date (and so the hash input) drops: an edit
+    // below the millisecond would otherwise go unseen.
+    if (handle.dialect === "postgres") query = query.select(sql<string>`(extract(microseconds from recorded_at)::bigint % 1000)`.as("sub_ms")) as typeof query;
+    const rows = (await query.execute()) as (LedgerRow & { sub_ms?: string | number })[];
     for (const row of rows) {
       const seq = Number(row.seq);
       count += 1;
@@ -97,7 +101,7 @@ export async function verifyLedger(handle: LedgerDatabase, options: VerifyOption
       } else if (row.prev_hash !== prev.hash) {
         report(seq, `entry ${seq} does not follow entry ${prev.seq}: its prev_hash is not entry ${prev.seq}'s hash (rows were reordered, replaced or rewritten)`);
       }
-      const contentProblem = checkContent(row);
+      const contentProblem = Number(row.sub_ms ?? 0) !== 0 ? "was edited: its recorded_at has microseconds, which the app never writes" : checkContent(row);
       if (contentProblem) report(seq, `entry ${seq} ${contentProblem}`);
       for (const anchor of anchorsBySeq.get(seq) ?? []) {
         anchorsChecked += 1;

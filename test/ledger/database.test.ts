@@ -96,7 +96,7 @@ describe.each(targets)("$name", (target) => {
   test("entries that can never be stored are refused with a reason", async () => {
     const ledger = await openLedgerDatabase(await target.fresh());
     try {
-      await expect(appendEntry(ledger, { ...sampleEntry(1), kind: "verdict" as never })).rejects.toThrow(LedgerInputError);
+      await expect(appendEntry(ledger, { ...sampleEntry(1), kind: "verdict" } as never)).rejects.toThrow(LedgerInputError);
       await expect(appendEntry(ledger, { ...sampleEntry(1), repository: "not a repo" })).rejects.toThrow(/owner\/repo/);
       await expect(appendEntry(ledger, { ...sampleEntry(1), body: { ...sampleEntry(1).body, title: "x".repeat(1_000_001) } })).rejects.toThrow(/bytes/);
       expect(await lastEntry(ledger)).toBeNull();
