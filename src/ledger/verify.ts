@@ -16,6 +16,8 @@ export interface Anchor {
   at?: string;
   /** Where it was written, for messages. */
   url?: string;
+  /** Who wrote it (GitHub login), for messages. */
+  by?: string;
 }
 
 export interface VerifyProblem {
@@ -173,7 +175,7 @@ function checkAnchor(anchor: Anchor, hash: string, report: (seq: number, what: s
 }
 
 function describeAnchor(anchor: Anchor): string {
-  return `the anchor${anchor.at ? ` of ${anchor.at}` : ""}${anchor.url ? ` (${anchor.url})` : ""}`;
+  return `the anchor${anchor.at ? ` of ${anchor.at}` : ""}${anchor.by ? ` by ${anchor.by}` : ""}${anchor.url ? ` (${anchor.url})` : ""}`;
 }
 
 function short(hash: string): string {
