@@ -67,7 +67,7 @@ export async function runLedgerVerify(args: VerifyArgs, io: CliIO, deps: LedgerD
       io.err(`Reading the anchors in ${where.owner}/${where.repo} (LEDGER_ANCHOR_REPOSITORY)…`);
       const read = await readAnchors(await githubClient(io, where, args.token, deps), where);
       anchors = read.anchors;
-      io.err(read.issue ? `${anchors.length} anchors on ${read.issue.url}` : "no anchor issue yet (the server writes the first anchor within a day)");
+      io.err(read.issue ? `${plural(anchors.length, "anchor", "anchors")} on ${read.issue.url}` : "no anchor issue yet (the server writes the first anchor within a day)");
     }
 
     const result = await verifyLedger(ledger, { anchors, onProgress: (count, lastSeq) => io.err(`verified ${count} entries (up to ${lastSeq})`) });
@@ -80,7 +80,7 @@ export async function runLedgerVerify(args: VerifyArgs, io: CliIO, deps: LedgerD
       );
       if (result.checkpoint) io.out(`Entries 1–${result.checkpoint.throughSeq} were pruned; checkpoint ${result.checkpoint.seq} holds their last hash.`);
       if (settings.anchorRepository && args.anchors !== false) {
-        io.out(`${result.anchorsChecked} anchors match${result.anchorsPruned ? ` (${result.anchorsPruned} older anchors name pruned entries)` : ""}.`);
+        io.out(`${plural(result.anchorsChecked, "anchor matches", "anchors match")}${result.anchorsPruned ? ` (${plural(result.anchorsPruned, "older anchor names", "older anchors name")} pruned entries)` : ""}.`);
       }
     } else {
       status = EXIT.failed;
@@ -244,7 +244,7 @@ export async function runLedgerPrune(args: PruneArgs, io: CliIO, deps: LedgerDep
     } else {
       const extent = await ledgerExtent(ledger);
       io.out(
-        `Pruned ${result.pruned} entries (up to ${result.throughSeq}) recorded before ${isoUtc(before)}; checkpoint entry ${result.checkpoint.seq} holds the last pruned hash ${result.checkpoint.body.through_hash}. ${extent.count} entries remain.`,
+        `Pruned ${plural(result.pruned, "entry", "entries")} (up to ${result.throughSeq}) recorded before ${isoUtc(before)}; checkpoint entry ${result.checkpoint.seq} holds the last pruned hash ${result.checkpoint.body.through_hash}. ${extent.count} entries remain.`,
       );
     }
     return EXIT.ok;
@@ -257,6 +257,10 @@ export async function runLedgerPrune(args: PruneArgs, io: CliIO, deps: LedgerDep
   } finally {
     await ledger?.close();
   }
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
