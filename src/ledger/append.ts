@@ -5,7 +5,7 @@ import { sql, type Kysely } from "kysely";
 import type BetterSqlite3 from "better-sqlite3";
 import type { AppDatabase, LedgerDatabase } from "./database.js";
 import { ADVISORY_LOCK } from "./migrations.js";
-import { GENESIS_PREV_HASH, entryHash, normalizeBody, type JsonValue } from "./hash.js";
+import { GENESIS_PREV_HASH, canonicalEntryWithBody, canonicalJson, hashCanonical, normalizeBody, type JsonValue } from "./hash.js";
 import { LEDGER_KINDS, type LedgerBodies, type LedgerEntry, type LedgerKind } from "./entries.js";
 
 export interface AppendInput<K extends LedgerKind = LedgerKind> {
@@ -64,7 +64,8 @@ function prepare(input: AppendInput): Prepared {
     throw new LedgerInputError(`ledger entry repository must be owner/repo, got ${JSON.stringify(input.repository.slice(0, 80))}`);
   }
   const body = normalizeBody(input.body);
-  const bodyJson = JSON.stringify(body);
+  // Stored as canonical JSON: the text hashed is the text stored (in SQLite, verify hashes it as is).
+  const bodyJson = canonicalJson(body);
   if (Buffer.byteLength(bodyJson) > MAX_BODY_BYTES) throw new LedgerInputError(`ledger entry body is ${Buffer.byteLength(bodyJson)} bytes; at most ${MAX_BODY_BYTES} are stored`);
   return { kind: input.kind, repository: input.repository.toLowerCase(), subject: input.subject, body, bodyJson };
 }
@@ -78,7 +79,7 @@ function chain(last: { seq: number; hash: string; recorded_at: string } | null, 
   return prepared.map((p) => {
     seq += 1;
     const fields = { seq, recorded_at: recordedAt, kind: p.kind, repository: p.repository, subject: p.subject, body: p.body };
-    const hash = entryHash(prevHash, fields);
+    const hash = hashCanonical(prevHash, canonicalEntryWithBody(fields, p.bodyJson));
     const entry = { ...fields, prev_hash: prevHash, hash } as LedgerEntry;
     prevHash = hash;
     return entry;

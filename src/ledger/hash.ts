@@ -26,27 +26,88 @@ export interface HashedFields {
 export function canonicalJson(value: JsonValue): string {
   if (value === null) return "null";
   switch (typeof value) {
-    case "boolean":
-      return value ? "true" : "false";
+    case "string":
+      return jsonString(value);
     case "number":
       if (!Number.isFinite(value)) throw new TypeError(`canonical JSON has no representation for ${value}`);
       return JSON.stringify(value);
-    case "string":
-      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
     case "object": {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(",")}]`;
-      const keys = Object.keys(value).sort(compareCodePoints);
-      const parts: string[] = [];
-      for (const key of keys) {
-        const v = value[key];
-        if (v === undefined) continue;
-        parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) out += (i ? "," : "") + canonicalJson(value[i] ?? null);
+        return `${out}]`;
       }
-      return `{${parts.join(",")}}`;
+      const { keys, prefixes } = objectShape(value);
+      let out = "{";
+      for (let i = 0; i < keys.length; i++) {
+        const v = value[keys[i]!];
+        if (v === undefined) return canonicalObjectWithGaps(value);
+        out += prefixes[i]! + canonicalJson(v);
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
   }
+}
+
+/** Like JSON.stringify, members whose value is undefined are left out (not a JsonValue, but tolerated). */
+function canonicalObjectWithGaps(value: { [key: string]: JsonValue }): string {
+  const parts: string[] = [];
+  for (const key of sortedKeys(value)) if (value[key] !== undefined) parts.push(`${jsonString(key)}:${canonicalJson(value[key]!)}`);
+  return `{${parts.join(",")}}`;
+}
+
+interface Shape {
+  keys: string[];
+  /** `"key":` (with the comma before it, after the first), ready to write. */
+  prefixes: string[];
+}
+
+// Bodies of one kind share their key sets, so each set is sorted and escaped once. Bounded: cleared
+// when full. The cache key is length-prefixed, so no two key lists can share one.
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 5_000;
+
+function objectShape(value: object): Shape {
+  const keys = Object.keys(value);
+  let id = "";
+  for (const key of keys) id += `${key.length}:${key}`;
+  let shape = shapes.get(id);
+  if (!shape) {
+    const sorted = sortedKeys(value);
+    shape = { keys: sorted, prefixes: sorted.map((k, i) => `${i ? "," : ""}${jsonString(k)}:`) };
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(id, shape);
+  }
+  return shape;
+}
+
+// What JSON.stringify escapes in a string: the quote, the backslash, controls and lone surrogates.
+// eslint-disable-next-line no-control-regex -- the control characters are what is looked for
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON.stringify writes it (most need no escaping: skip the call for those). */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** `out[key] = value`, except that "__proto__" (a legal JSON key) becomes a key, not the prototype. */
+function setOwn(out: { [key: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+// Below U+D800, UTF-16 unit order (JS's default sort) is code point order; only keys with higher
+// units need the slower comparison.
+const HIGH_UNIT = /[\ud800-\uffff]/;
+
+function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  for (const key of keys) if (HIGH_UNIT.test(key)) return keys.sort(compareCodePoints);
+  return keys.sort();
 }
 
 /** Orders strings by Unicode code point (JS's default sort compares UTF-16 units, which differs above U+FFFF). */
@@ -69,18 +130,28 @@ function codePointRank(unit: number): number {
 
 /** The text that is hashed after prev_hash and the newline. */
 export function canonicalEntry(fields: HashedFields): string {
-  return canonicalJson({
-    seq: fields.seq,
-    recorded_at: fields.recorded_at,
-    kind: fields.kind,
-    repository: fields.repository,
-    subject: fields.subject,
-    body: fields.body,
-  });
+  return canonicalEntryWithBody(fields, canonicalJson(fields.body));
+}
+
+/**
+ * The same text from the body's canonical JSON (the six keys written in their sorted order), so a body
+ * already held as canonical text (SQLite stores it so) is not parsed and rewritten to be hashed.
+ */
+export function canonicalEntryWithBody(fields: Omit<HashedFields, "body">, canonicalBody: string): string {
+  if (!Number.isFinite(fields.seq)) throw new TypeError(`canonical JSON has no representation for ${fields.seq}`);
+  return (
+    `{"body":${canonicalBody},"kind":${JSON.stringify(fields.kind)},"recorded_at":${JSON.stringify(fields.recorded_at)},` +
+    `"repository":${JSON.stringify(fields.repository)},"seq":${JSON.stringify(fields.seq)},"subject":${JSON.stringify(fields.subject)}}`
+  );
 }
 
 export function entryHash(prevHash: string, fields: HashedFields): string {
-  return createHash("sha256").update(prevHash).update("\n").update(canonicalEntry(fields)).digest("hex");
+  return hashCanonical(prevHash, canonicalEntry(fields));
+}
+
+/** sha256(prev_hash + "\n" + canonical entry), lowercase hex. */
+export function hashCanonical(prevHash: string, canonical: string): string {
+  return createHash("sha256").update(prevHash).update("\n").update(canonical).digest("hex");
 }
 
 /**
@@ -99,7 +170,7 @@ function cleanStrings(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(cleanStrings);
   if (value !== null && typeof value === "object") {
     const out: { [key: string]: JsonValue } = {};
-    for (const [k, v] of Object.entries(value)) out[cleanString(k)] = cleanStrings(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, cleanString(k), cleanStrings(v));
     return out;
   }
   return value;

@@ -3,7 +3,7 @@
 // prev_hash, a pruned prefix without a matching checkpoint, or an anchor the chain does not match.
 import { sql } from "kysely";
 import type { LedgerDatabase } from "./database.js";
-import { GENESIS_PREV_HASH, entryHash, type JsonValue } from "./hash.js";
+import { GENESIS_PREV_HASH, canonicalEntryWithBody, entryHash, hashCanonical, type JsonValue } from "./hash.js";
 import type { CheckpointBody } from "./entries.js";
 import { entriesWhere, type LedgerRow } from "./read.js";
 import { rowToEntry } from "./read.js";
@@ -71,19 +71,23 @@ export async function verifyLedger(handle: LedgerDatabase, options: VerifyOption
   let checkpoint: VerifyResult["checkpoint"] = null;
   let anchorsChecked = 0;
   let anchorsPruned = 0;
-  let after = 0;
 
+
+  const fetchAfter = (afterSeq: number): Promise<LedgerRow[]> => {
+    const base = handle.db.selectFrom("ledger_entries").where("seq", ">", afterSeq).orderBy("seq", "asc").limit(batchSize);
+    if (handle.dialect === "sqlite") return base.select(["seq", "recorded_at", "kind", "repository", "subject", "body", "prev_hash", "hash"]).execute();
+    // recorded_at as text with its microseconds: timestamptz keeps them and a JavaScript Date would
+    // drop them (an edit below the millisecond would go unseen); text is also cheaper than a Date.
+    return base
+      .select(["seq", "kind", "repository", "subject", "body", "prev_hash", "hash"])
+      .select(sql<string>`to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("recorded_at"))
+      .execute();
+  };
+  let pending = fetchAfter(0);
   for (;;) {
-    let query = handle.db
-      .selectFrom("ledger_entries")
-      .select(["seq", "recorded_at", "kind", "repository", "subject", "body", "prev_hash", "hash"])
-      .where("seq", ">", after)
-      .orderBy("seq", "asc")
-      .limit(batchSize);
-    // timestamptz keeps microseconds, which a JavaScript Date (and so the hash input) drops: an edit
-    // below the millisecond would otherwise go unseen.
-    if (handle.dialect === "postgres") query = query.select(sql<string>`(extract(microseconds from recorded_at)::bigint % 1000)`.as("sub_ms")) as typeof query;
-    const rows = (await query.execute()) as (LedgerRow & { sub_ms?: string | number })[];
+    const rows = await pending;
+    // The next batch is read (by the database server) while this one is hashed.
+    if (rows.length === batchSize) pending = fetchAfter(Number(rows[rows.length - 1]!.seq));
     for (const row of rows) {
       const seq = Number(row.seq);
       count += 1;
@@ -103,7 +107,7 @@ export async function verifyLedger(handle: LedgerDatabase, options: VerifyOption
       } else if (row.prev_hash !== prev.hash) {
         report(seq, `entry ${seq} does not follow entry ${prev.seq}: its prev_hash is not entry ${prev.seq}'s hash (rows were reordered, replaced or rewritten)`);
       }
-      const contentProblem = Number(row.sub_ms ?? 0) !== 0 ? "was edited: its recorded_at has microseconds, which the app never writes" : checkContent(row);
+      const contentProblem = checkContent(row);
       if (contentProblem) report(seq, `entry ${seq} ${contentProblem}`);
       for (const anchor of anchorsBySeq.get(seq) ?? []) {
         anchorsChecked += 1;
@@ -113,7 +117,6 @@ export async function verifyLedger(handle: LedgerDatabase, options: VerifyOption
     }
     if (prev) options.onProgress?.(count, prev.seq);
     if (rows.length < batchSize) break;
-    after = prev!.seq;
   }
 
   const lastSeq = prev?.seq ?? null;
@@ -154,17 +157,24 @@ function startOfChain(
 
 /** Recomputes the hash from the row's columns; any edited column changes it. */
 function checkContent(row: LedgerRow): string | null {
-  const recordedAt = row.recorded_at instanceof Date ? row.recorded_at.toISOString() : row.recorded_at;
+  let recordedAt = row.recorded_at instanceof Date ? row.recorded_at.toISOString() : row.recorded_at;
+  // From PostgreSQL with microseconds (…33.123000Z): the app writes whole milliseconds only.
+  if (typeof recordedAt === "string" && recordedAt.length === 27) {
+    if (!recordedAt.endsWith("000Z")) return `has recorded_at ${recordedAt}, with microseconds the app never writes: the row was edited`;
+    recordedAt = `${recordedAt.slice(0, 23)}Z`;
+  }
   if (typeof recordedAt !== "string" || !ISO_MILLIS.test(recordedAt)) return `has recorded_at ${JSON.stringify(recordedAt)}, not a UTC time with milliseconds: the row was edited`;
   if (!HEX64.test(row.hash)) return "has a hash that is not 64 lowercase hex digits: the row was edited";
+  const fields = { seq: Number(row.seq), recorded_at: recordedAt, kind: row.kind, repository: row.repository, subject: row.subject };
+  // SQLite holds the body as the canonical text that was hashed: if it hashes right as it is, it is intact.
+  if (typeof row.body === "string" && hashCanonical(row.prev_hash, canonicalEntryWithBody(fields, row.body)) === row.hash) return null;
   let body: JsonValue;
   try {
     body = rowToEntry(row).body as JsonValue;
   } catch {
     return "has a body that is not valid JSON: the row was edited";
   }
-  const seq = Number(row.seq);
-  const expected = entryHash(row.prev_hash, { seq, recorded_at: recordedAt, kind: row.kind, repository: row.repository, subject: row.subject, body });
+  const expected = entryHash(row.prev_hash, { ...fields, body });
   return expected === row.hash ? null : "was edited: its hash does not match its content (seq, recorded_at, kind, repository, subject, body or prev_hash changed)";
 }
 

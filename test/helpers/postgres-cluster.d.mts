@@ -12,4 +12,4 @@ export interface PostgresCluster {
 }
 export function findPostgresBin(): string | null;
 export function postgresInstalled(): boolean;
-export function startPostgres(): Promise<PostgresCluster>;
+export function startPostgres(options?: { durable?: boolean }): Promise<PostgresCluster>;

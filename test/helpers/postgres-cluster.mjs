@@ -50,9 +50,11 @@ function run(bin, args, asUser) {
 }
 
 /**
+ * @param {{ durable?: boolean }} [options] durable: keep fsync on (the benchmark measures real commits;
+ *   tests skip it, a throwaway cluster need not survive a power loss)
  * @returns {Promise<{ url: string, port: number, dataDir: string, stop(): Promise<void>, kill(): void, restart(): Promise<void>, pause(): void }>}
  */
-export async function startPostgres() {
+export async function startPostgres(options = {}) {
   const bin = findPostgresBin();
   if (!bin) throw new Error(`PostgreSQL is not installed: ${INSTALL_HINT}`);
   const asUser = process.getuid?.() === 0 ? "postgres" : null;
@@ -67,8 +69,9 @@ export async function startPostgres() {
   run(path.join(bin, "initdb"), ["-D", dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], asUser);
   const port = await freePort();
   // Socket in the temp dir (the default /var/run/postgresql may not exist); TCP on loopback only.
-  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=50`;
-  const start = () => run(path.join(bin, "pg_ctl"), ["-D", dataDir, "-o", options, "-l", path.join(dir, "log"), "-w", "-t", "30", "start"], asUser);
+  const durability = options.durable ? "" : " -c fsync=off -c full_page_writes=off";
+  const serverOptions = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}${durability} -c max_connections=50`;
+  const start = () => run(path.join(bin, "pg_ctl"), ["-D", dataDir, "-o", serverOptions, "-l", path.join(dir, "log"), "-w", "-t", "30", "start"], asUser);
   const stopServer = (mode) => run(path.join(bin, "pg_ctl"), ["-D", dataDir, "-m", mode, "-w", "-t", "30", "stop"], asUser);
   start();
   let running = true;

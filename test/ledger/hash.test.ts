@@ -2,6 +2,7 @@
 // canonical string, and the value Python's json.dumps(sort_keys=True, separators=(",", ":"),
 // ensure_ascii=False) gives), so the implementation cannot drift from the contract unnoticed.
 import { describe, expect, test } from "@jest/globals";
+import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { GENESIS_PREV_HASH, canonicalEntry, canonicalJson, entryHash, normalizeBody } from "../../src/ledger/hash.js";
 
@@ -38,6 +39,31 @@ describe("the hash of SPEC §10", () => {
   test("canonical JSON: no whitespace, nested keys sorted, arrays keep their order, undefined members dropped", () => {
     expect(canonicalJson({ b: [3, 1, { d: 1, c: [] }], a: "x y", u: undefined } as never)).toBe('{"a":"x y","b":[3,1,{"c":[],"d":1}]}');
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(/NaN/);
+    // Integer-like keys sort as text ("10" before "9"), and "__proto__" is a key like any other.
+    const tricky = normalizeBody(JSON.parse('{"a":4,"9":2,"__proto__":3,"10":{"b":[1,{"y":1,"x":2}]}}'));
+    expect(canonicalJson(tricky)).toBe('{"10":{"b":[1,{"x":2,"y":1}]},"9":2,"__proto__":3,"a":4}');
+  });
+
+  test("any JSON value: the same text as a plain reference writer (JSON.stringify per value, keys by code point)", () => {
+    const byCodePoint = (a: string, b: string) => {
+      const x = [...a].map((c) => c.codePointAt(0)!);
+      const y = [...b].map((c) => c.codePointAt(0)!);
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return x.length - y.length;
+    };
+    const reference = (v: unknown): string =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(",")}]`
+        : v !== null && typeof v === "object"
+          ? `{${Object.keys(v).sort(byCodePoint).map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`).join(",")}}`
+          : JSON.stringify(v);
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: "binary" }), (value) => {
+        const json = normalizeBody(value);
+        expect(canonicalJson(json)).toBe(reference(json));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test("bodies are normalised to what both databases store: dates as ISO text, NUL and lone surrogates as U+FFFD", () => {
