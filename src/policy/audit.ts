@@ -59,7 +59,17 @@ export interface AuditedIncident {
 }
 
 export interface Exception {
-  kind: "check-not-success" | "emergency-review-late" | "emergency-review-open" | "emergency-review-missing" | "incident";
+  kind:
+    | "check-not-success"
+    | "emergency-review-late"
+    | "emergency-review-open"
+    | "emergency-review-missing"
+    | "incident"
+    // From the evidence ledger (src/ledger/audit.ts): what changed after the merge, what is not recorded.
+    | "description-edited-after-merge"
+    | "labels-changed-after-merge"
+    | "policy-changed-after-merge"
+    | "no-ledger-entry";
   /** `#12` for a pull request, the issue reference for an incident. */
   reference: string;
   detail: string;
@@ -216,4 +226,6 @@ export interface AuditReport {
   incidents: AuditedIncident[];
   /** GitHub API requests the report cost. */
   apiRequests: number;
+  /** Where each merge's verdict comes from: GitHub now (default), or the ledger's entry written at merge. */
+  source?: "github" | "ledger";
 }

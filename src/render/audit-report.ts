@@ -22,8 +22,12 @@ export function renderMarkdown(r: AuditReport): string {
     `# Change audit report: ${r.repository}`,
     "",
     `- **Period (merge time, UTC):** ${r.since} – ${r.until}`,
-    `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
-    `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR is classified with the policy on its base branch as it is now`,
+    r.source === "ledger"
+      ? `- **Generated:** ${r.generatedAt}, from the evidence ledger (what the app recorded at each merge), compared with GitHub now`
+      : `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
+    r.source === "ledger"
+      ? `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR as judged at its merge`
+      : `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR is classified with the policy on its base branch as it is now`,
     `- **GitHub API requests:** ${r.apiRequests}`,
     "",
     "## Totals",
