@@ -49,7 +49,16 @@ const envSchema = z.object({
   DATABASE_URL: url(["postgres:", "postgresql:"]),
   DATA_DIR: z.preprocess(unset, z.string().default("./data")),
   LEDGER_ANCHOR_REPOSITORY: repository,
-  LEDGER_RETENTION_DAYS: wholeNumber(400),
+  // Policy §10 keeps the audit trail at least a year.
+  LEDGER_RETENTION_DAYS: z.preprocess(
+    unset,
+    z.coerce
+      .number({ error: "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500" })
+      .int("must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
+      .min(365, "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
+      .max(36_500, "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
+      .default(400),
+  ),
   GITHUB_CLIENT_ID: optionalText,
   GITHUB_CLIENT_SECRET: optionalText,
   DASHBOARD_TEAMS: list,

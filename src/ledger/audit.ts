@@ -16,7 +16,7 @@ import {
   type Exception,
   type IssueFacts,
 } from "../policy/audit.js";
-import { isoUtc } from "../policy/post-review.js";
+import { isoUtc } from "../policy/time.js";
 import type { LedgerDatabase } from "./database.js";
 import { sha256Hex, subjects, type FollowUpBody, type LedgerEntry, type MergeBody } from "./entries.js";
 import { entriesWhere } from "./read.js";

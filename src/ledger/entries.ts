@@ -7,7 +7,7 @@ import type { Config } from "../config/schema.js";
 import { reviewerStandings } from "../policy/approvals.js";
 import { isMember } from "../policy/classify.js";
 import { readRequestForChange } from "../policy/request-for-change.js";
-import type { Verdict } from "../policy/evaluate.js";
+import type { RequirementResult, Verdict } from "../policy/evaluate.js";
 import type { PullSnapshot } from "../policy/snapshot.js";
 
 export const LEDGER_KINDS = ["check", "merge", "follow_up", "incident", "deployment", "merge_group", "checkpoint"] as const;
@@ -15,7 +15,7 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** One requirement of the checklist, as the check showed it. */
 export interface RequirementRecord {
-  kind: "section" | "field" | "checkbox" | "approval";
+  kind: RequirementResult["kind"];
   name: string;
   met: boolean;
   detail: string;

@@ -8,7 +8,10 @@ import { expectGitHubSettled, examplePayload, FakeGitHub, testProbot } from "../
 import { graphqlPull, type PullFixture } from "../helpers/graphql-pull.js";
 
 const REPO = "/repos/octo-org/octo-repo";
-const POLICY = `${REPO}/contents/.github%2Fchange-policy.yml?ref=main`;
+// A member is judged as its own check is (judgePull), but without a base hint: its policy is read
+// from the default branch first (no `?ref=`), then again at `?ref=<base>` only if the PR's base differs.
+const POLICY = `${REPO}/contents/.github%2Fchange-policy.yml`;
+const POLICY_AT_MAIN = `${POLICY}?ref=main`;
 const EXAMPLE = examplePayload("merge_group", "checks_requested");
 const HEAD_SHA = EXAMPLE.merge_group.head_sha as string;
 const BASE_SHA = EXAMPLE.merge_group.base_sha as string;
@@ -40,9 +43,17 @@ function checksRequested(action = "checks_requested") {
   return { id: `merge-group-${action}`, name: "merge_group" as const, payload: payload as never };
 }
 
-/** A queued docs change by @codertocat; approved by @bob unless the test says otherwise. */
+/**
+ * A queued docs change by @codertocat into main, the default branch; approved by @bob, who can push
+ * (authorCanPushToRepository rides in the query), unless the test says otherwise.
+ */
 function queuedPull(number: number, changes: PullFixture = {}) {
   return graphqlPull({ number, title: `Queued change ${number}`, baseRef: "main", files: ["docs/guide.md"], body: DOCS, reviews: [{ author: "bob", state: "APPROVED" }], ...changes });
+}
+
+/** The policy on the repository's default branch: what a member's evaluation reads first. */
+function defaultBranchPolicy(text: string | null = "") {
+  github.file("octo-org", "octo-repo", ".github/change-policy.yml", text);
 }
 
 function groupCommits(commits: { sha: string; pulls: number[] }[]) {
@@ -78,7 +89,6 @@ function groupCheck() {
 test("a queued compliant pull request: the group's head gets a passing `Change Policy` check, computed afresh", async () => {
   github.on("POST", "/graphql", 200, queuedPull(104));
   github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
-  github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write", role_name: "write" });
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
   github.on("POST", `${REPO}/check-runs`, 201, { id: 90 });
@@ -88,7 +98,6 @@ test("a queued compliant pull request: the group's head gets a passing `Change P
   expect(github.calls()).toEqual([
     "POST /graphql",
     `GET ${POLICY}`,
-    `GET ${REPO}/collaborators/bob/permission`,
     `GET ${COMPARE}`,
     "POST /graphql",
     `POST ${REPO}/check-runs`,
@@ -121,7 +130,6 @@ test("a pull request whose approval was withdrawn after it was queued fails its 
 test("a group of several pull requests counts each one whose changes it carries: all compliant", async () => {
   github.on("POST", "/graphql", 200, queuedPull(104));
   github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
-  github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write", role_name: "write" });
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 2, commits: [{ sha: C103 }, { sha: C104 }] });
   // a commit may also belong to a closed PR or one into another branch: those are not in the group
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C103, pulls: [103] }, { sha: C104, pulls: [104] }]));
@@ -134,7 +142,6 @@ test("a group of several pull requests counts each one whose changes it carries:
   expect(github.calls()).toEqual([
     "POST /graphql",
     `GET ${POLICY}`,
-    `GET ${REPO}/collaborators/bob/permission`,
     `GET ${COMPARE}`,
     "POST /graphql",
     "POST /graphql",
@@ -149,7 +156,6 @@ test("a group of several pull requests counts each one whose changes it carries:
 test("a group of several pull requests fails when one of them does, naming that one", async () => {
   github.on("POST", "/graphql", 200, queuedPull(104));
   github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
-  github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write", role_name: "write" });
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 2, commits: [{ sha: C103 }, { sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C103, pulls: [103] }, { sha: C104, pulls: [104] }]));
   github.on("POST", "/graphql", 200, queuedPull(103, { files: ["src/payments.ts"], reviews: [] }));
@@ -201,7 +207,6 @@ describe("fail closed", () => {
   test("the group's commits cannot be read: failure, never a pass", async () => {
     github.on("POST", "/graphql", 200, queuedPull(104));
     github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
-    github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write", role_name: "write" });
     github.on("GET", COMPARE, 500, { message: "Server Error" });
     github.on("POST", `${REPO}/check-runs`, 201, { id: 95 });
 
@@ -241,7 +246,6 @@ test("Re-run on a merge group's check evaluates the group again (the entry's par
   github.on("GET", `${REPO}/commits/${HEAD_SHA}/pulls`, 200, []);
   github.on("POST", "/graphql", 200, queuedPull(104));
   github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
-  github.on("GET", `${REPO}/collaborators/bob/permission`, 200, { permission: "write", role_name: "write" });
   const compare = `${REPO}/compare/${PARENT_SHA}...${HEAD_SHA}?per_page=100&page=1`;
   github.on("GET", compare, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
