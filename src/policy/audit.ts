@@ -208,6 +208,8 @@ export interface AuditReport {
   since: string;
   until: string;
   generatedAt: string;
+  /** Where the records came from: GitHub now (the default) or the evidence ledger (what was true at merge). */
+  recordsFrom?: "github" | "ledger";
   /** Which policy judged the PRs of each base branch (as it is now). */
   policies: { baseRef: string; source: string }[];
   totals: AuditTotals;

@@ -21,8 +21,10 @@ export function renderMarkdown(r: AuditReport): string {
     `# Change audit report: ${r.repository}`,
     "",
     `- **Period (merge time, UTC):** ${r.since} – ${r.until}`,
-    `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
-    `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR is classified with the policy on its base branch as it is now`,
+    r.recordsFrom === "ledger"
+      ? `- **Generated:** ${r.generatedAt}, from the evidence ledger (each merge as recorded at that moment)`
+      : `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
+    `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"}${r.recordsFrom === "ledger" ? "" : " — each PR is classified with the policy on its base branch as it is now"}`,
     `- **GitHub API requests:** ${r.apiRequests}`,
     "",
     "## Totals",

@@ -1,0 +1,208 @@
+// The compliance dashboard (SPEC §11) as one HTTP handler the server adds next to /healthz:
+//   server.addHandler(createDashboard({ settings, database, log }).handle)
+// It answers every path under /dashboard (and returns false for the rest). Pages come from the evidence
+// ledger only; the only GitHub requests are the sign-in's (token exchange, who you are, team membership).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { renderAuditReport, type AuditFormat } from "../render/audit-report.js";
+import { DASHBOARD_PATH, STYLESHEET_PATH } from "../render/dashboard/layout.js";
+import { renderAudit, renderChange, renderFollowUps, renderForbidden, renderIncidents, renderMessage, renderOverview, renderSignIn } from "../render/dashboard/pages.js";
+import { STYLESHEET } from "../render/dashboard/stylesheet.js";
+import { auditReportFromLedger } from "../services/audit-report.js";
+import { DashboardAuth, type Access, type AuthLog } from "./auth.js";
+import { ChainWatch } from "./chain-watch.js";
+import { hostOf, isLoopbackHost, redirect, requestOrigin, send, sendHtml, SECURITY_HEADERS } from "./http.js";
+import type { LedgerDatabase } from "../ledger/database.js";
+import { KyselyLedgerSource, type LedgerSource } from "./ledger-source.js";
+import { BadRequest, periodFrom } from "./period.js";
+import type { DashboardSettings } from "./settings.js";
+import type { Anchor, Scope, Viewer } from "./view-models.js";
+import { buildChange, buildFollowUps, buildIncidents, buildOverview, type ViewContext } from "./views.js";
+
+export interface DashboardLog extends AuthLog {
+  error(fields: object, message: string): void;
+}
+
+export interface DashboardOptions {
+  settings: DashboardSettings;
+  /** The evidence ledger's database (openLedgerDatabase in src/ledger/database.ts). */
+  database: Pick<LedgerDatabase, "db">;
+  /** The newest anchor of the chain, when the ledger keeps one (LEDGER_ANCHOR_REPOSITORY). */
+  lastAnchor?: () => Promise<Anchor | null>;
+  clock?: () => Date;
+  /** For the sign-in's GitHub requests (tests point it at a fake GitHub). */
+  fetch?: typeof fetch;
+  log?: DashboardLog;
+}
+
+export interface Dashboard {
+  /** true when the request was the dashboard's (answered), false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const MAX_URL_LENGTH = 4096;
+const SAFE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const AUDIT_DOWNLOAD = /^\/dashboard\/audit\.(md|csv|json)$/;
+const CHANGE_PAGE = /^\/dashboard\/([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})\/pull\/(\d{1,10})$/;
+const CONTENT_TYPES: Record<AuditFormat, string> = { md: "text/markdown; charset=utf-8", csv: "text/csv; charset=utf-8", json: "application/json; charset=utf-8" };
+
+const silentLog: DashboardLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+export function createDashboard(options: DashboardOptions): Dashboard {
+  const clock = options.clock ?? (() => new Date());
+  const log = options.log ?? silentLog;
+  const auth = new DashboardAuth(options.settings, { clock, log, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const source: LedgerSource = new KyselyLedgerSource(options.database, () => clock().getTime());
+  const chain = new ChainWatch(source, { clock, lastAnchor: options.lastAnchor ?? (async () => null), onError: (error) => log.error({ err: error }, "dashboard: ledger verification failed to run") });
+  chain.catchUp();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const rawUrl = req.url ?? "";
+    const path = rawUrl.split("?", 1)[0]!;
+    if (path !== DASHBOARD_PATH && !path.startsWith(`${DASHBOARD_PATH}/`)) return false;
+    try {
+      await route(req, res, rawUrl);
+    } catch (error) {
+      if (error instanceof BadRequest) {
+        if (!res.headersSent) sendHtml(res, 400, renderMessage("Bad request", error.message));
+        return true;
+      }
+      log.error({ err: error, path }, "dashboard page failed");
+      if (!res.headersSent) sendHtml(res, 500, renderMessage("Something went wrong", "The page could not be built; the error is in the server's log. Try again."));
+      else res.destroy();
+    }
+    return true;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, rawUrl: string): Promise<void> {
+    if (rawUrl.length > MAX_URL_LENGTH) return sendHtml(res, 414, renderMessage("Address too long", "The address of this request is too long."));
+    const host = hostOf(req);
+    if (!host) return sendHtml(res, 400, renderMessage("Bad request", "The request has no valid Host header."));
+    const origin = requestOrigin(req, host);
+    const secure = origin.startsWith("https:") || !isLoopbackHost(host);
+    const url = new URL(rawUrl, origin);
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    const redirectUri = `${origin}${DASHBOARD_PATH}/oauth/callback`;
+
+    if (path === `${DASHBOARD_PATH}/sign-out`) {
+      if (method !== "POST") return methodNotAllowed(res, "POST");
+      if (!sameOrigin(req, origin)) return sendHtml(res, 403, renderMessage("Not allowed", "Sign out from the dashboard's own page."));
+      auth.signOut(req);
+      return redirect(res, `${DASHBOARD_PATH}/sign-in?signed-out=1`, { "set-cookie": auth.clearSessionCookie(secure) }, 303);
+    }
+    if (method !== "GET" && method !== "HEAD") return methodNotAllowed(res, "GET, HEAD");
+
+    if (path === STYLESHEET_PATH) return send(res, 200, "text/css; charset=utf-8", STYLESHEET);
+    if (path === `${DASHBOARD_PATH}/sign-in`) {
+      const returnTo = safeReturn(url.searchParams.get("return"));
+      const notice = url.searchParams.has("signed-out") ? "You are signed out." : noticeOf(url.searchParams.get("notice"));
+      return sendHtml(res, 200, renderSignIn(`${DASHBOARD_PATH}/oauth/start?return=${encodeURIComponent(returnTo)}`, notice));
+    }
+    if (path === `${DASHBOARD_PATH}/oauth/start`) {
+      const start = auth.startSignIn(safeReturn(url.searchParams.get("return")), redirectUri, secure);
+      return redirect(res, start.location, { "set-cookie": start.setCookie });
+    }
+    if (path === `${DASHBOARD_PATH}/oauth/callback`) {
+      const result = await auth.finishSignIn(req, url.searchParams, redirectUri, secure);
+      const clearState = auth.clearStateCookie(secure);
+      if (result.kind === "member") return redirect(res, result.returnTo, { "set-cookie": [clearState, result.setCookie] });
+      if (result.kind === "forbidden") return sendHtml(res, 403, renderForbidden(result.login, auth.teamNames, result.problems), { "set-cookie": clearState });
+      return sendHtml(res, result.status, renderSignIn(`${DASHBOARD_PATH}/oauth/start`, result.message), { "set-cookie": clearState });
+    }
+
+    const access: Access = await auth.access(req, secure);
+    if (access.kind === "anonymous") {
+      const returnTo = safeReturn(`${path}${url.search}`);
+      const location = `${DASHBOARD_PATH}/sign-in?return=${encodeURIComponent(returnTo)}${access.reason === "none" ? "" : `&notice=${access.reason}`}`;
+      return redirect(res, location, access.clearCookie ? { "set-cookie": auth.clearSessionCookie(secure) } : {});
+    }
+    if (access.kind === "forbidden") {
+      return sendHtml(res, 403, renderForbidden(access.login, auth.teamNames, access.problems), access.clearCookie ? { "set-cookie": auth.clearSessionCookie(secure) } : {});
+    }
+    if (access.kind === "unavailable") return sendHtml(res, 503, renderMessage("Try again in a moment", access.message));
+
+    const viewer: Viewer = { login: access.session.login, teams: access.session.teams };
+    const headers: Record<string, string> = access.setCookie ? { "set-cookie": access.setCookie } : {};
+    const now = clock();
+    const context: ViewContext = { source, now, webBaseUrl: options.settings.webBaseUrl, ledgerStatus: () => chain.status() };
+
+    if (path === DASHBOARD_PATH || path === `${DASHBOARD_PATH}/`) {
+      const view = await buildOverview(context, periodFrom(url.searchParams, now), await scopeFrom(url.searchParams));
+      return sendHtml(res, 200, renderOverview(view, viewer), headers);
+    }
+    if (path === `${DASHBOARD_PATH}/follow-ups`) {
+      const view = await buildFollowUps(context, periodFrom(url.searchParams, now), await scopeFrom(url.searchParams));
+      return sendHtml(res, 200, renderFollowUps(view, viewer), headers);
+    }
+    if (path === `${DASHBOARD_PATH}/incidents`) {
+      const view = await buildIncidents(context, periodFrom(url.searchParams, now), await scopeFrom(url.searchParams));
+      return sendHtml(res, 200, renderIncidents(view, viewer), headers);
+    }
+    if (path === `${DASHBOARD_PATH}/audit`) {
+      const period = periodFrom(url.searchParams, now);
+      const scope = await scopeFrom(url.searchParams);
+      const report = scope.value.includes("/") ? await auditReportFromLedger(source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl }) : null;
+      return sendHtml(res, 200, renderAudit({ period, scope, report, generatedAt: now.toISOString() }, viewer), headers);
+    }
+    const download = AUDIT_DOWNLOAD.exec(path);
+    if (download) {
+      const format = download[1] as AuditFormat;
+      const period = periodFrom(url.searchParams, now);
+      const scope = await scopeFrom(url.searchParams);
+      if (!scope.value.includes("/")) throw new BadRequest("the audit report is per repository: choose one (repo=owner/repo)");
+      const report = await auditReportFromLedger(source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl });
+      const filename = `audit-${scope.value.replace("/", "-")}-${period.sinceDay}-${period.untilDay}.${format}`;
+      return send(res, 200, CONTENT_TYPES[format], renderAuditReport(report, format), { ...headers, "content-disposition": `attachment; filename="${filename}"` });
+    }
+    const change = CHANGE_PAGE.exec(path);
+    if (change) {
+      const repository = `${change[1]}/${change[2]}`.toLowerCase();
+      const view = await buildChange(context, repository, Number(change[3]));
+      return sendHtml(res, view.entries.length ? 200 : 404, renderChange(view, viewer), headers);
+    }
+    return sendHtml(res, 404, renderMessage("Not found", "There is no dashboard page at this address.", viewer), headers);
+  }
+
+  /** `repo`: "", an account, or owner/repo — matched to the ledger's (lower-case) names. */
+  async function scopeFrom(params: URLSearchParams): Promise<Scope> {
+    const value = (params.get("repo") ?? "").trim().toLowerCase();
+    const parts = value ? value.split("/") : [];
+    if (parts.length > 2 || !parts.every((p) => SAFE_NAME.test(p))) throw new BadRequest(`"${value.slice(0, 80)}" is not a repository (owner/repo) or an account name`);
+    return { value, repositories: await source.repositories() };
+  }
+
+  return {
+    handle,
+    async close() {
+      auth.close();
+      await chain.close();
+    },
+  };
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): void {
+  res.writeHead(405, { ...SECURITY_HEADERS, allow, "content-type": "text/plain; charset=utf-8" });
+  res.end("Method not allowed\n");
+}
+
+/** A dashboard path to come back to after sign-in; anything else (another site, `//evil`) becomes /dashboard. */
+export function safeReturn(value: string | null): string {
+  if (!value || value.length > 2000) return DASHBOARD_PATH;
+  if (!/^\/dashboard(?:[/?][^\\\s]*)?$/.test(value) || value.includes("//") || /^\/dashboard\/(?:oauth|sign-in|sign-out)/.test(value)) return DASHBOARD_PATH;
+  return value;
+}
+
+function noticeOf(value: string | null): string | null {
+  if (value === "ended") return "Your session has ended or could not be verified. Sign in again.";
+  if (value === "recheck") return "Your team membership must be checked again: sign in.";
+  return null;
+}
+
+/** A sign-out form posted from our own page (SameSite=Lax already keeps other sites' cookies off it). */
+function sameOrigin(req: IncomingMessage, origin: string): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined) return site === "same-origin";
+  const from = req.headers.origin;
+  return from === undefined || from === origin;
+}

@@ -1,0 +1,333 @@
+// Builds every dashboard page's view model from ledger entries (no GitHub request: the ledger holds
+// what the app saw). Bodies are read leniently: an entry with a missing or odd field still shows, with
+// that field as "not recorded", because a page must never fail on one old or unusual entry.
+import type { LedgerEntry } from "../ledger/entries.js";
+import type { LedgerSource, ScopeFilter } from "./ledger-source.js";
+import { weekStart, weeksOf } from "./period.js";
+import { int, list, mergedAtOf, obj, RECORDING_SLACK_MS, str, strings } from "./read-body.js";
+import {
+  CLASS_NAMES,
+  type ApprovalView,
+  type ChangeClassName,
+  type ChangeView,
+  type ClassCounts,
+  type Difference,
+  type EntryRow,
+  type FollowUpRow,
+  type FollowUpsView,
+  type IncidentRow,
+  type IncidentsView,
+  type LedgerStatus,
+  type MergeCounts,
+  type MergeFacts,
+  type OverviewView,
+  type Period,
+  type RepositoryRow,
+  type Scope,
+} from "./view-models.js";
+
+export interface ViewContext {
+  source: LedgerSource;
+  now: Date;
+  /** https://github.com or https://HOST: links to issues (never fetched). */
+  webBaseUrl: string;
+  ledgerStatus: () => Promise<LedgerStatus>;
+}
+
+function classOf(value: unknown): ChangeClassName | "other" {
+  return (CLASS_NAMES as readonly unknown[]).includes(value) ? (value as ChangeClassName) : "other";
+}
+
+function pullNumberOf(row: LedgerEntry): number | null {
+  const fromBody = int(obj(row.body).pull_number);
+  if (fromBody !== null) return fromBody;
+  const match = /^#(\d{1,10})$/.exec(row.subject);
+  return match ? Number(match[1]) : null;
+}
+
+function emptyCounts(): ClassCounts {
+  return { standard: 0, normal: 0, emergency: 0, other: 0 };
+}
+
+function emptyMergeCounts(): MergeCounts {
+  return { merges: 0, byClass: emptyCounts(), passing: 0, emergency: 0 };
+}
+
+function countMerge(counts: MergeCounts, row: LedgerEntry): void {
+  const body = obj(row.body);
+  const changeClass = classOf(body.class);
+  counts.merges++;
+  counts.byClass[changeClass]++;
+  if (body.check_conclusion === "success") counts.passing++;
+  if (changeClass === "emergency") counts.emergency++;
+}
+
+/** `owner/repo#12` → its web URL (a link only; the dashboard never fetches it). */
+export function issueUrl(webBaseUrl: string, issue: string | null): string | null {
+  const match = issue ? /^([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})#(\d{1,10})$/.exec(issue) : null;
+  return match ? `${webBaseUrl}/${match[1]}/${match[2]}/issues/${match[3]}` : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Follow-ups: the lifecycle events of each merged change's review folded into its state now
+
+export function followUpRows(rows: LedgerEntry[], now: Date, webBaseUrl: string): FollowUpRow[] {
+  const byChange = new Map<string, FollowUpRow & { completedAt: string | null }>();
+  for (const row of rows) {
+    if (row.kind !== "follow_up") continue;
+    const body = obj(row.body);
+    const pullNumber = pullNumberOf(row);
+    if (pullNumber === null) continue;
+    const key = `${row.repository}#${pullNumber}`;
+    const event = str(body.event) ?? "recorded";
+    const previous = byChange.get(key);
+    const issue = str(body.issue) ?? previous?.issue ?? "";
+    const dueAt = str(body.due_at) ?? previous?.dueAt ?? "";
+    const completed = event === "completed";
+    const status = completed ? (body.on_time === false ? "completed late" : "completed on time") : "open";
+    byChange.set(key, {
+      repository: row.repository,
+      pullNumber,
+      issue,
+      issueUrl: issueUrl(webBaseUrl, issue),
+      dueAt,
+      status,
+      lastEvent: event,
+      lastEventAt: row.recorded_at,
+      title: previous?.title ?? null,
+      completedAt: completed ? row.recorded_at : null,
+    });
+  }
+  const result = [...byChange.values()].map(({ completedAt: _completedAt, ...row }) => {
+    const due = Date.parse(row.dueAt);
+    return row.status === "open" && (row.lastEvent === "overdue" || (!Number.isNaN(due) && due < now.getTime())) ? { ...row, status: "overdue" as const } : row;
+  });
+  return result;
+}
+
+const STATUS_ORDER = { overdue: 0, open: 1, "completed late": 2, "completed on time": 3 } as const;
+
+/** Overdue first, then open, then completed; within each, by due time. */
+export function sortFollowUps(rows: FollowUpRow[]): FollowUpRow[] {
+  return [...rows].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.dueAt.localeCompare(b.dueAt) || a.repository.localeCompare(b.repository) || a.pullNumber - b.pullNumber);
+}
+
+function isOpen(row: FollowUpRow): boolean {
+  return row.status === "open" || row.status === "overdue";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incidents
+
+export function incidentRow(row: LedgerEntry, webBaseUrl: string): IncidentRow {
+  const body = obj(row.body);
+  const issue = str(body.issue);
+  return {
+    seq: row.seq,
+    repository: row.repository,
+    subject: row.subject,
+    recordedAt: row.recorded_at,
+    type: str(body.type) ?? "incident",
+    issue,
+    issueUrl: issueUrl(webBaseUrl, issue),
+    branch: str(body.branch),
+    pusher: str(body.pusher),
+    reason: str(body.reason) ?? "",
+    pullNumber: int(body.pull_number) ?? (str(body.type) === "bypass" ? pullNumberOf(row) : null),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+async function mergesInPeriod(source: LedgerSource, period: Period, scope: ScopeFilter): Promise<LedgerEntry[]> {
+  const until = new Date(Date.parse(period.until) + RECORDING_SLACK_MS).toISOString();
+  const rows = await source.entriesInPeriod(["merge"], period.since, until, scope);
+  return rows.filter((row) => {
+    const at = mergedAtOf(row);
+    return at >= period.since && at <= period.until;
+  });
+}
+
+export async function buildOverview(context: ViewContext, period: Period, scope: Scope): Promise<OverviewView> {
+  const { source, now, webBaseUrl } = context;
+  const [merges, incidentEntries, followUpEntries, ledger] = await Promise.all([
+    mergesInPeriod(source, period, scope.value),
+    source.entriesInPeriod(["incident"], period.since, period.until, scope.value),
+    source.entriesOfKinds(["follow_up"], scope.value),
+    context.ledgerStatus(),
+  ]);
+  const totals = emptyMergeCounts();
+  const perRepository = new Map<string, RepositoryRow>();
+  const rowOf = (repository: string) => {
+    let row = perRepository.get(repository);
+    if (!row) perRepository.set(repository, (row = { repository, ...emptyMergeCounts(), openFollowUps: 0, overdueFollowUps: 0, incidents: 0 }));
+    return row;
+  };
+  const weeks = new Map(weeksOf(period).map((w) => [w, emptyCounts()]));
+  for (const merge of merges) {
+    countMerge(totals, merge);
+    countMerge(rowOf(merge.repository), merge);
+    const week = weeks.get(weekStart(new Date(mergedAtOf(merge))).toISOString().slice(0, 10));
+    if (week) week[classOf(obj(merge.body).class)]++;
+  }
+  const incidents = incidentEntries.map((row) => incidentRow(row, webBaseUrl));
+  for (const incident of incidents) rowOf(incident.repository).incidents++;
+  const followUps = sortFollowUps(followUpRows(followUpEntries, now, webBaseUrl).filter(isOpen));
+  for (const followUp of followUps) {
+    const row = rowOf(followUp.repository);
+    row.openFollowUps++;
+    if (followUp.status === "overdue") row.overdueFollowUps++;
+  }
+  return {
+    period,
+    scope,
+    totals,
+    repositories: [...perRepository.values()].sort((a, b) => a.repository.localeCompare(b.repository)),
+    followUps,
+    incidents,
+    weeks: [...weeks.entries()].map(([weekStart, byClass]) => ({ weekStart, byClass })),
+    ledger,
+    generatedAt: now.toISOString(),
+  };
+}
+
+export async function buildFollowUps(context: ViewContext, period: Period, scope: Scope): Promise<FollowUpsView> {
+  const rows = followUpRows(await context.source.entriesOfKinds(["follow_up"], scope.value), context.now, context.webBaseUrl);
+  const shown = rows.filter((r) => isOpen(r) || (r.lastEventAt >= period.since && r.lastEventAt <= period.until));
+  return { period, scope, rows: sortFollowUps(shown), generatedAt: context.now.toISOString() };
+}
+
+export async function buildIncidents(context: ViewContext, period: Period, scope: Scope): Promise<IncidentsView> {
+  const rows = await context.source.entriesInPeriod(["incident"], period.since, period.until, scope.value);
+  return { period, scope, rows: rows.map((row) => incidentRow(row, context.webBaseUrl)), generatedAt: context.now.toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One change
+
+function approvals(value: unknown): ApprovalView[] {
+  return list(value).map((a) => {
+    const o = obj(a);
+    return { reviewer: str(o.reviewer) ?? "?", counted: o.counted === true, groups: strings(o.groups), reason: str(o.reason) };
+  });
+}
+
+function requirements(value: unknown): { kind: string; name: string; met: boolean; detail: string }[] {
+  return list(value).map((r) => {
+    const o = obj(r);
+    return { kind: str(o.kind) ?? "", name: str(o.name) ?? "?", met: o.met === true, detail: str(o.detail) ?? "" };
+  });
+}
+
+function mergeFacts(row: LedgerEntry): MergeFacts {
+  const b = obj(row.body);
+  return {
+    seq: row.seq,
+    mergedAt: mergedAtOf(row),
+    mergedBy: str(b.merged_by),
+    author: str(b.author),
+    title: str(b.title) ?? "",
+    baseRef: str(b.base_ref),
+    headSha: str(b.head_sha),
+    mergeCommitSha: str(b.merge_commit_sha),
+    changeClass: str(b.class) ?? "unclassified",
+    checkConclusion: str(b.check_conclusion),
+    labels: strings(b.labels),
+    policyBlobSha: str(b.policy_blob_sha),
+    descriptionSha256: str(b.description_sha256),
+    sections: list(b.sections).map((s) => ({ heading: str(obj(s).heading) ?? "", text: str(obj(s).text) ?? "" })),
+    fields: Object.entries(obj(b.fields)).map(([name, value]) => ({ name, value: typeof value === "string" ? value : JSON.stringify(value) })),
+    checked: strings(b.checked),
+    approvals: approvals(b.approvals),
+    requirements: requirements(b.requirements),
+  };
+}
+
+function summaryOf(row: LedgerEntry): string {
+  const b = obj(row.body);
+  switch (row.kind) {
+    case "check":
+      return `Change Policy check ${str(b.conclusion) ?? "?"}: ${str(b.title) ?? ""}${str(b.head_sha) ? ` (head ${str(b.head_sha)!.slice(0, 7)})` : ""}`;
+    case "merge":
+      return `merged${str(b.merged_by) ? ` by @${str(b.merged_by)}` : ""} as a ${str(b.class) ?? "unclassified"} change, check ${str(b.check_conclusion) ?? "missing"} at merge`;
+    case "follow_up":
+      return `follow-up ${str(b.event) ?? "event"}${str(b.issue) ? ` ${str(b.issue)}` : ""}${str(b.due_at) ? `, due ${str(b.due_at)}` : ""}${b.on_time === false ? " (late)" : ""}`;
+    case "incident":
+      return `security incident (${str(b.type) ?? "?"})${str(b.issue) ? ` ${str(b.issue)}` : ""}: ${str(b.reason) ?? ""}`;
+    case "deployment":
+      return `deployment ${str(b.decision) ?? "decision"} to ${str(b.environment) ?? "?"}`;
+    case "merge_group":
+      return `merge group check ${str(b.conclusion) ?? "?"}: ${str(b.title) ?? ""}`;
+    default:
+      return row.kind;
+  }
+}
+
+function lastIndexOf<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;
+  return -1;
+}
+
+function shortSha(sha: string | null): string {
+  return sha ? sha.slice(0, 12) : "none";
+}
+
+/**
+ * What the newest entries after the merge say that differs from the merge entry: the class (labels or
+ * files changed), the policy file, the description (its hash, or requirements that flipped, which is how
+ * a description edit shows in a check), the labels, and the check's conclusion.
+ */
+export function differencesAfterMerge(merge: LedgerEntry, later: LedgerEntry[]): Difference[] {
+  const atMerge = obj(merge.body);
+  const differences: Difference[] = [];
+  const newest = (field: string) => [...later].reverse().find((row) => row.kind !== "follow_up" && field in obj(row.body));
+  const compare = (field: string, what: string, show: (v: unknown) => string, same: (a: unknown, b: unknown) => boolean = (a, b) => JSON.stringify(a) === JSON.stringify(b)) => {
+    const row = newest(field);
+    if (!row || !(field in atMerge)) return;
+    const now = obj(row.body)[field];
+    if (!same(atMerge[field], now)) differences.push({ what, atMerge: show(atMerge[field]), now: show(now), seq: row.seq, recordedAt: row.recorded_at });
+  };
+  compare("description_sha256", "Description edited after merge", (v) => `SHA-256 ${shortSha(str(v))}`);
+  compare("labels", "Labels changed after merge", (v) => (strings(v).length ? strings(v).join(", ") : "no labels"), (a, b) => JSON.stringify(strings(a).sort()) === JSON.stringify(strings(b).sort()));
+  compare("class", "Class changed after merge", (v) => `${str(v) ?? "unclassified"} change`);
+  compare("policy_blob_sha", "Policy file changed after merge", (v) => `blob ${shortSha(str(v))}`);
+  const check = [...later].reverse().find((row) => row.kind === "check");
+  if (check) {
+    const nowConclusion = str(obj(check.body).conclusion);
+    const thenConclusion = str(atMerge.check_conclusion);
+    if (nowConclusion && nowConclusion !== thenConclusion) {
+      differences.push({ what: "Change Policy check changed after merge", atMerge: thenConclusion ?? "no check", now: `${nowConclusion} (${str(obj(check.body).title) ?? ""})`, seq: check.seq, recordedAt: check.recorded_at });
+    }
+    const before = new Map(requirements(atMerge.requirements).map((r) => [`${r.kind}:${r.name}`, r.met]));
+    for (const r of requirements(obj(check.body).requirements)) {
+      const was = before.get(`${r.kind}:${r.name}`);
+      if (was !== undefined && was !== r.met) {
+        differences.push({ what: `Requirement “${r.name}”`, atMerge: was ? "met" : "missing", now: r.met ? "met" : `missing${r.detail ? ` (${r.detail})` : ""}`, seq: check.seq, recordedAt: check.recorded_at });
+      }
+    }
+  }
+  return differences;
+}
+
+export async function buildChange(context: ViewContext, repository: string, number: number): Promise<ChangeView> {
+  const entries = await context.source.entriesOfSubject(repository, `#${number}`);
+  const mergeIndex = lastIndexOf(entries, (e) => e.kind === "merge");
+  const merge = mergeIndex >= 0 ? entries[mergeIndex]! : null;
+  const checkIndex = lastIndexOf(entries, (e) => e.kind === "check");
+  const check = checkIndex >= 0 ? entries[checkIndex]! : null;
+  const rows: EntryRow[] = entries.map((e) => ({ seq: e.seq, recordedAt: e.recorded_at, kind: e.kind, summary: summaryOf(e), hash: e.hash }));
+  const title = merge ? str(obj(merge.body).title) : null;
+  return {
+    repository,
+    number,
+    title,
+    entries: rows,
+    merge: merge ? mergeFacts(merge) : null,
+    latestCheck: check ? { seq: check.seq, recordedAt: check.recorded_at, conclusion: str(obj(check.body).conclusion) ?? "?", title: str(obj(check.body).title) ?? "" } : null,
+    differences: merge ? differencesAfterMerge(merge, entries.slice(mergeIndex + 1)) : [],
+    followUps: followUpRows(entries, context.now, context.webBaseUrl),
+    incidents: entries.filter((e) => e.kind === "incident").map((e) => incidentRow(e, context.webBaseUrl)),
+    generatedAt: context.now.toISOString(),
+  };
+}
