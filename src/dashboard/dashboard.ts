@@ -186,11 +186,20 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   res.end("Method not allowed\n");
 }
 
-/** A dashboard path to come back to after sign-in; anything else (another site, `//evil`) becomes /dashboard. */
+/** A dashboard path to come back to after sign-in; anything else (another site, `//evil`, `/dashboard/../x`) becomes /dashboard. */
 export function safeReturn(value: string | null): string {
-  if (!value || value.length > 2000) return DASHBOARD_PATH;
-  if (!/^\/dashboard(?:[/?][^\\\s]*)?$/.test(value) || value.includes("//") || /^\/dashboard\/(?:oauth|sign-in|sign-out)/.test(value)) return DASHBOARD_PATH;
-  return value;
+  if (!value || value.length > 2000 || !value.startsWith("/") || value.startsWith("//") || /[\\\s]/.test(value)) return DASHBOARD_PATH;
+  let url: URL;
+  try {
+    url = new URL(value, "http://dashboard.invalid");
+  } catch {
+    return DASHBOARD_PATH;
+  }
+  // The parser resolved dot segments (also %2e%2e) the way a browser would.
+  const path = url.pathname;
+  if (url.host !== "dashboard.invalid" || (path !== DASHBOARD_PATH && !path.startsWith(`${DASHBOARD_PATH}/`))) return DASHBOARD_PATH;
+  if (/^\/dashboard\/(?:oauth|sign-in|sign-out)/.test(path)) return DASHBOARD_PATH;
+  return `${path}${url.search}`;
 }
 
 function noticeOf(value: string | null): string | null {
