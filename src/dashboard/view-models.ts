@@ -191,6 +191,8 @@ export interface ChangeView {
   /** The newest `check` entry (its conclusion and title), if any. */
   latestCheck: { seq: number; recordedAt: string; conclusion: string; title: string } | null;
   differences: Difference[];
+  /** The newest `check` entry recorded after the merge (what "now" is), if any. */
+  newestAfterMerge: { seq: number; recordedAt: string } | null;
   followUps: FollowUpRow[];
   incidents: IncidentRow[];
   generatedAt: string;

@@ -281,7 +281,7 @@ function shortSha(sha: string | null): string {
 export function differencesAfterMerge(merge: LedgerEntry, later: LedgerEntry[]): Difference[] {
   const atMerge = obj(merge.body);
   const differences: Difference[] = [];
-  const newest = (field: string) => [...later].reverse().find((row) => row.kind !== "follow_up" && field in obj(row.body));
+  const newest = (field: string) => [...later].reverse().find((row) => row.kind === "check" && field in obj(row.body));
   const compare = (field: string, what: string, show: (v: unknown) => string, same: (a: unknown, b: unknown) => boolean = (a, b) => JSON.stringify(a) === JSON.stringify(b)) => {
     const row = newest(field);
     if (!row || !(field in atMerge)) return;
@@ -318,6 +318,9 @@ export async function buildChange(context: ViewContext, repository: string, numb
   const check = checkIndex >= 0 ? entries[checkIndex]! : null;
   const rows: EntryRow[] = entries.map((e) => ({ seq: e.seq, recordedAt: e.recorded_at, kind: e.kind, summary: summaryOf(e), hash: e.hash }));
   const title = merge ? str(obj(merge.body).title) : null;
+  const later = merge ? entries.slice(mergeIndex + 1) : [];
+  // "Now" is what the app saw when it last evaluated the pull request (follow-ups and incidents say nothing about it).
+  const newest = later.filter((e) => e.kind === "check").pop();
   return {
     repository,
     number,
@@ -325,7 +328,8 @@ export async function buildChange(context: ViewContext, repository: string, numb
     entries: rows,
     merge: merge ? mergeFacts(merge) : null,
     latestCheck: check ? { seq: check.seq, recordedAt: check.recorded_at, conclusion: str(obj(check.body).conclusion) ?? "?", title: str(obj(check.body).title) ?? "" } : null,
-    differences: merge ? differencesAfterMerge(merge, entries.slice(mergeIndex + 1)) : [],
+    differences: merge ? differencesAfterMerge(merge, later) : [],
+    newestAfterMerge: newest ? { seq: newest.seq, recordedAt: newest.recorded_at } : null,
     followUps: followUpRows(entries, context.now, context.webBaseUrl),
     incidents: entries.filter((e) => e.kind === "incident").map((e) => incidentRow(e, context.webBaseUrl)),
     generatedAt: context.now.toISOString(),

@@ -176,7 +176,7 @@ function mergeSection(view: ChangeView): SafeHtml {
 <h3>Approvers and the groups they counted for</h3>
 ${m.approvals.length === 0 ? html`<p>No approval recorded.</p>` : html`<table class="approvals"><thead><tr><th>Reviewer</th><th>Counted</th><th>Groups</th><th>Why not</th></tr></thead>
 <tbody>${m.approvals.map((a) => html`<tr><td>@${a.reviewer}</td><td>${a.counted ? html`<span class="ok">yes</span>` : html`<span class="bad">no</span>`}</td><td>${a.groups.length ? a.groups.join(", ") : html`<span class="muted">peer approval</span>`}</td><td>${a.reason ?? ""}</td></tr>`)}</tbody></table>`}
-${m.requirements.length ? html`<h3>Requirements at merge</h3><ul class="requirements">${m.requirements.map((r) => html`<li>${r.met ? "✅" : "❌"} ${r.name}${r.detail ? html` <span class="muted">— ${r.detail}</span>` : html``}</li>`)}</ul>` : html``}
+${m.requirements.length ? html`<h3>Requirements at merge</h3><ul class="requirements">${m.requirements.map((r) => html`<li>${r.met ? html`<span class="ok">met</span>` : html`<span class="bad">missing</span>`} ${r.name}${r.detail ? html` <span class="muted">— ${r.detail}</span>` : html``}</li>`)}</ul>` : html``}
 <h3>The Request for Change as read at merge</h3>
 ${m.sections.length === 0 ? html`<p class="muted">No section was found in the description.</p>` : m.sections.map((s) => html`<h4>${s.heading}</h4><pre>${s.text}</pre>`)}
 ${m.fields.length ? html`<dl class="facts">${m.fields.map((f) => html`<dt>${f.name}</dt><dd>${f.value}</dd>`)}</dl>` : html``}
@@ -186,9 +186,10 @@ ${m.checked.length ? html`<p>Checked: ${m.checked.join(", ")}</p>` : html``}
 
 function differencesSection(view: ChangeView): SafeHtml {
   if (!view.merge) return html`<p class="muted">Nothing to compare: no merge is recorded.</p>`;
-  const basis = view.latestCheck
-    ? html`<p class="lead">Compared with the newest entries the app recorded after the merge (newest: seq ${view.latestCheck.seq}, ${time(view.latestCheck.recordedAt)}); no GitHub request is made to render this page.</p>`
-    : html`<p class="lead">No entry was recorded after the merge; no GitHub request is made to render this page.</p>`;
+  const after = view.newestAfterMerge;
+  const basis = after
+    ? html`<p class="lead">Compared with the app's newest evaluation after the merge (seq ${after.seq}, ${time(after.recordedAt)}), as recorded in the ledger — not with a request to GitHub.</p>`
+    : html`<p class="lead">The app has not evaluated this pull request since the merge (an edit of its description or labels would have been re-evaluated and recorded).</p>`;
   if (view.differences.length === 0) return html`${basis}<p class="ok">No difference recorded since the merge.</p>`;
   return html`${basis}<ul class="diffs">${view.differences.map(
     (d) => html`<li><strong class="bad">${d.what}</strong>: at merge ${d.atMerge}; now ${d.now} <span class="muted">(seq ${d.seq}, ${time(d.recordedAt)})</span></li>`,

@@ -55,6 +55,7 @@ figure.chart svg { max-width: 100%; height: auto; border: 1px solid var(--line);
 figure.chart figcaption { color: var(--muted); font-size: 0.85rem; }
 .downloads { display: flex; gap: 0.6rem; flex-wrap: wrap; margin: 0.5rem 0 1rem; }
 .center { max-width: 34rem; margin: 4rem auto; text-align: center; }
+.center ul { display: inline-block; text-align: left; }
 .center .button { font-size: 1.05rem; padding: 0.5rem 1.2rem; }
 details summary { cursor: pointer; color: var(--accent); }
 `;
