@@ -9,7 +9,7 @@ import { renderAudit, renderChange, renderFollowUps, renderForbidden, renderInci
 import { STYLESHEET } from "../render/dashboard/stylesheet.js";
 import { auditReportFromLedger } from "../services/audit-report.js";
 import { DashboardAuth, type Access, type AuthLog } from "./auth.js";
-import { ChainWatch } from "./chain-watch.js";
+import { LedgerIndex } from "./ledger-index.js";
 import { hostOf, isLoopbackHost, redirect, requestOrigin, send, sendHtml, SECURITY_HEADERS } from "./http.js";
 import type { LedgerDatabase } from "../ledger/database.js";
 import { KyselyLedgerSource, type LedgerSource } from "./ledger-source.js";
@@ -41,6 +41,8 @@ export interface Dashboard {
 }
 
 const MAX_URL_LENGTH = 4096;
+/** How long a page waits for the first walk of the ledger before saying it is still reading. */
+const FIRST_WALK_WAIT_MS = 1500;
 const SAFE_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const AUDIT_DOWNLOAD = /^\/dashboard\/audit\.(md|csv|json)$/;
 const CHANGE_PAGE = /^\/dashboard\/([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})\/pull\/(\d{1,10})$/;
@@ -52,9 +54,27 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? silentLog;
   const auth = new DashboardAuth(options.settings, { clock, log, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const source: LedgerSource = new KyselyLedgerSource(options.database, () => clock().getTime());
-  const chain = new ChainWatch(source, { clock, lastAnchor: options.lastAnchor ?? (async () => null), onError: (error) => log.error({ err: error }, "dashboard: ledger verification failed to run") });
-  chain.catchUp();
+  const source: LedgerSource = new KyselyLedgerSource(options.database);
+  const lastAnchor = options.lastAnchor ?? (async () => null);
+  const index = new LedgerIndex(source, { clock, webBaseUrl: options.settings.webBaseUrl, onError: (error) => log.error({ err: error }, "dashboard: reading the ledger failed") });
+  // Read the ledger from the start now, so that it is indexed (and verified) before the first visit.
+  index.catchUp().catch(() => {});
+
+  /** Brings the index up to date; false while the first walk is still reading (a page waits a moment for it). */
+  async function indexReady(): Promise<boolean> {
+    const walk = index.catchUp();
+    if (index.ready) {
+      await walk;
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), FIRST_WALK_WAIT_MS)));
+    try {
+      return await Promise.race([walk.then(() => true), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const rawUrl = req.url ?? "";
@@ -124,34 +144,39 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
     const viewer: Viewer = { login: access.session.login, teams: access.session.teams };
     const headers: Record<string, string> = access.setCookie ? { "set-cookie": access.setCookie } : {};
+    if (!(await indexReady())) {
+      const head = await source.head();
+      const message = `The dashboard is reading the evidence ledger (${index.indexedThrough.toLocaleString("en")} of ${(head?.seq ?? 0).toLocaleString("en")} entries) after a restart. This page reloads by itself in 5 seconds.`;
+      return sendHtml(res, 503, renderMessage("Reading the ledger", message, viewer), { ...headers, "retry-after": "5", refresh: "5" });
+    }
     const now = clock();
-    const context: ViewContext = { source, now, webBaseUrl: options.settings.webBaseUrl, ledgerStatus: () => chain.status() };
+    const context: ViewContext = { index, source, now, webBaseUrl: options.settings.webBaseUrl, ledgerStatus: async () => index.status(await lastAnchor().catch(() => null)) };
 
     if (path === DASHBOARD_PATH || path === `${DASHBOARD_PATH}/`) {
-      const view = await buildOverview(context, periodFrom(url.searchParams, now), await scopeFrom(url.searchParams));
+      const view = await buildOverview(context, periodFrom(url.searchParams, now), scopeFrom(url.searchParams));
       return sendHtml(res, 200, renderOverview(view, viewer), headers);
     }
     if (path === `${DASHBOARD_PATH}/follow-ups`) {
-      const view = await buildFollowUps(context, periodFrom(url.searchParams, now), await scopeFrom(url.searchParams));
+      const view = await buildFollowUps(context, periodFrom(url.searchParams, now), scopeFrom(url.searchParams), pageFrom(url.searchParams));
       return sendHtml(res, 200, renderFollowUps(view, viewer), headers);
     }
     if (path === `${DASHBOARD_PATH}/incidents`) {
-      const view = await buildIncidents(context, periodFrom(url.searchParams, now), await scopeFrom(url.searchParams));
+      const view = await buildIncidents(context, periodFrom(url.searchParams, now), scopeFrom(url.searchParams), pageFrom(url.searchParams));
       return sendHtml(res, 200, renderIncidents(view, viewer), headers);
     }
     if (path === `${DASHBOARD_PATH}/audit`) {
       const period = periodFrom(url.searchParams, now);
-      const scope = await scopeFrom(url.searchParams);
-      const report = scope.value.includes("/") ? await auditReportFromLedger(source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl }) : null;
+      const scope = scopeFrom(url.searchParams);
+      const report = scope.value.includes("/") ? await auditReportFromLedger(index, source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl }) : null;
       return sendHtml(res, 200, renderAudit({ period, scope, report, generatedAt: now.toISOString() }, viewer), headers);
     }
     const download = AUDIT_DOWNLOAD.exec(path);
     if (download) {
       const format = download[1] as AuditFormat;
       const period = periodFrom(url.searchParams, now);
-      const scope = await scopeFrom(url.searchParams);
+      const scope = scopeFrom(url.searchParams);
       if (!scope.value.includes("/")) throw new BadRequest("the audit report is per repository: choose one (repo=owner/repo)");
-      const report = await auditReportFromLedger(source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl });
+      const report = await auditReportFromLedger(index, source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl });
       const filename = `audit-${scope.value.replace("/", "-")}-${period.sinceDay}-${period.untilDay}.${format}`;
       return send(res, 200, CONTENT_TYPES[format], renderAuditReport(report, format), { ...headers, "content-disposition": `attachment; filename="${filename}"` });
     }
@@ -165,20 +190,26 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   }
 
   /** `repo`: "", an account, or owner/repo — matched to the ledger's (lower-case) names. */
-  async function scopeFrom(params: URLSearchParams): Promise<Scope> {
+  function scopeFrom(params: URLSearchParams): Scope {
     const value = (params.get("repo") ?? "").trim().toLowerCase();
     const parts = value ? value.split("/") : [];
     if (parts.length > 2 || !parts.every((p) => SAFE_NAME.test(p))) throw new BadRequest(`"${value.slice(0, 80)}" is not a repository (owner/repo) or an account name`);
-    return { value, repositories: await source.repositories() };
+    return { value, repositories: [...index.repositories].sort() };
   }
 
   return {
     handle,
     async close() {
       auth.close();
-      await chain.close();
+      await index.close();
     },
   };
+}
+
+function pageFrom(params: URLSearchParams): number {
+  const text = params.get("page") ?? "1";
+  if (!/^\d{1,6}$/.test(text)) throw new BadRequest(`"${text.slice(0, 20)}" is not a page number`);
+  return Number(text);
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {

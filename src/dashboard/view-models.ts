@@ -107,18 +107,33 @@ export interface OverviewView {
   scope: Scope;
   totals: MergeCounts;
   repositories: RepositoryRow[];
+  /** The first open follow-ups (overdue first); the counts below are of all of them. */
   followUps: FollowUpRow[];
+  openFollowUps: number;
+  overdueFollowUps: number;
+  /** The period's first incidents; `incidentCount` counts all of them. */
   incidents: IncidentRow[];
+  incidentCount: number;
   weeks: WeekBucket[];
   ledger: LedgerStatus;
   generatedAt: string;
 }
 
+/** One page of a long list. */
+export interface Paging {
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
 export interface FollowUpsView {
   period: Period;
   scope: Scope;
-  /** Open ones (overdue first, then by due time), then those completed in the period. */
+  /** This page of: open ones (overdue first, then by due time), then those completed in the period. */
   rows: FollowUpRow[];
+  overdue: number;
+  paging: Paging;
   generatedAt: string;
 }
 
@@ -126,6 +141,7 @@ export interface IncidentsView {
   period: Period;
   scope: Scope;
   rows: IncidentRow[];
+  paging: Paging;
   generatedAt: string;
 }
 

@@ -2,47 +2,41 @@
 // what the app saw). Bodies are read leniently: an entry with a missing or odd field still shows, with
 // that field as "not recorded", because a page must never fail on one old or unusual entry.
 import type { LedgerEntry } from "../ledger/entries.js";
-import type { LedgerSource, ScopeFilter } from "./ledger-source.js";
+import { applyFollowUp, followUpNow, incidentRow, inScope, type FollowUpState, type LedgerIndex, type MergeFact } from "./ledger-index.js";
+import type { LedgerSource } from "./ledger-source.js";
 import { weekStart, weeksOf } from "./period.js";
-import { int, list, mergedAtOf, obj, RECORDING_SLACK_MS, str, strings } from "./read-body.js";
+import { list, mergedAtOf, obj, str, strings } from "./read-body.js";
 import {
-  CLASS_NAMES,
   type ApprovalView,
-  type ChangeClassName,
   type ChangeView,
   type ClassCounts,
   type Difference,
   type EntryRow,
   type FollowUpRow,
   type FollowUpsView,
-  type IncidentRow,
   type IncidentsView,
   type LedgerStatus,
   type MergeCounts,
   type MergeFacts,
   type OverviewView,
+  type Paging,
   type Period,
   type RepositoryRow,
   type Scope,
 } from "./view-models.js";
 
+/** Lists on the overview show this many rows; their own pages show the rest. */
+export const OVERVIEW_LIST_LIMIT = 25;
+/** Rows per page of the follow-ups and incidents pages (a page stays small and quick whatever the ledger holds). */
+export const PAGE_SIZE = 100;
+
 export interface ViewContext {
+  index: LedgerIndex;
   source: LedgerSource;
   now: Date;
   /** https://github.com or https://HOST: links to issues (never fetched). */
   webBaseUrl: string;
   ledgerStatus: () => Promise<LedgerStatus>;
-}
-
-function classOf(value: unknown): ChangeClassName | "other" {
-  return (CLASS_NAMES as readonly unknown[]).includes(value) ? (value as ChangeClassName) : "other";
-}
-
-function pullNumberOf(row: LedgerEntry): number | null {
-  const fromBody = int(obj(row.body).pull_number);
-  if (fromBody !== null) return fromBody;
-  const match = /^#(\d{1,10})$/.exec(row.subject);
-  return match ? Number(match[1]) : null;
 }
 
 function emptyCounts(): ClassCounts {
@@ -53,56 +47,11 @@ function emptyMergeCounts(): MergeCounts {
   return { merges: 0, byClass: emptyCounts(), passing: 0, emergency: 0 };
 }
 
-function countMerge(counts: MergeCounts, row: LedgerEntry): void {
-  const body = obj(row.body);
-  const changeClass = classOf(body.class);
+function countMerge(counts: MergeCounts, merge: MergeFact): void {
   counts.merges++;
-  counts.byClass[changeClass]++;
-  if (body.check_conclusion === "success") counts.passing++;
-  if (changeClass === "emergency") counts.emergency++;
-}
-
-/** `owner/repo#12` → its web URL (a link only; the dashboard never fetches it). */
-export function issueUrl(webBaseUrl: string, issue: string | null): string | null {
-  const match = issue ? /^([A-Za-z0-9_.-]{1,100})\/([A-Za-z0-9_.-]{1,100})#(\d{1,10})$/.exec(issue) : null;
-  return match ? `${webBaseUrl}/${match[1]}/${match[2]}/issues/${match[3]}` : null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Follow-ups: the lifecycle events of each merged change's review folded into its state now
-
-export function followUpRows(rows: LedgerEntry[], now: Date, webBaseUrl: string): FollowUpRow[] {
-  const byChange = new Map<string, FollowUpRow & { completedAt: string | null }>();
-  for (const row of rows) {
-    if (row.kind !== "follow_up") continue;
-    const body = obj(row.body);
-    const pullNumber = pullNumberOf(row);
-    if (pullNumber === null) continue;
-    const key = `${row.repository}#${pullNumber}`;
-    const event = str(body.event) ?? "recorded";
-    const previous = byChange.get(key);
-    const issue = str(body.issue) ?? previous?.issue ?? "";
-    const dueAt = str(body.due_at) ?? previous?.dueAt ?? "";
-    const completed = event === "completed";
-    const status = completed ? (body.on_time === false ? "completed late" : "completed on time") : "open";
-    byChange.set(key, {
-      repository: row.repository,
-      pullNumber,
-      issue,
-      issueUrl: issueUrl(webBaseUrl, issue),
-      dueAt,
-      status,
-      lastEvent: event,
-      lastEventAt: row.recorded_at,
-      title: previous?.title ?? null,
-      completedAt: completed ? row.recorded_at : null,
-    });
-  }
-  const result = [...byChange.values()].map(({ completedAt: _completedAt, ...row }) => {
-    const due = Date.parse(row.dueAt);
-    return row.status === "open" && (row.lastEvent === "overdue" || (!Number.isNaN(due) && due < now.getTime())) ? { ...row, status: "overdue" as const } : row;
-  });
-  return result;
+  counts.byClass[merge.changeClass]++;
+  if (merge.checkConclusion === "success") counts.passing++;
+  if (merge.changeClass === "emergency") counts.emergency++;
 }
 
 const STATUS_ORDER = { overdue: 0, open: 1, "completed late": 2, "completed on time": 3 } as const;
@@ -116,47 +65,34 @@ function isOpen(row: FollowUpRow): boolean {
   return row.status === "open" || row.status === "overdue";
 }
 
-// ---------------------------------------------------------------------------------------------
-// Incidents
+/** The merges of the period (by merge time) within the scope. */
+export function mergesIn(index: LedgerIndex, period: Pick<Period, "since" | "until">, scope: string): MergeFact[] {
+  // A pull request merged once; should it carry two merge entries (a retried append), the newest counts.
+  const latest = new Map<string, MergeFact>();
+  for (const m of index.merges) if (m.mergedAt >= period.since && m.mergedAt <= period.until && inScope(m.repository, scope)) latest.set(`${m.repository}#${m.pullNumber}`, m);
+  return [...latest.values()];
+}
 
-export function incidentRow(row: LedgerEntry, webBaseUrl: string): IncidentRow {
-  const body = obj(row.body);
-  const issue = str(body.issue);
-  return {
-    seq: row.seq,
-    repository: row.repository,
-    subject: row.subject,
-    recordedAt: row.recorded_at,
-    type: str(body.type) ?? "incident",
-    issue,
-    issueUrl: issueUrl(webBaseUrl, issue),
-    branch: str(body.branch),
-    pusher: str(body.pusher),
-    reason: str(body.reason) ?? "",
-    pullNumber: int(body.pull_number) ?? (str(body.type) === "bypass" ? pullNumberOf(row) : null),
-  };
+/** Every follow-up in the scope, as it stands now. */
+export function followUpsIn(index: LedgerIndex, scope: string, now: Date): FollowUpRow[] {
+  const rows: FollowUpRow[] = [];
+  for (const state of index.followUps.values()) if (inScope(state.repository, scope)) rows.push(followUpNow(state, now));
+  return rows;
+}
+
+/** The follow-ups of some entries (one change's), as they stand now. */
+export function followUpRows(entries: LedgerEntry[], now: Date, webBaseUrl: string): FollowUpRow[] {
+  const states = new Map<string, FollowUpState>();
+  for (const e of entries) if (e.kind === "follow_up") applyFollowUp(states, e, webBaseUrl);
+  return [...states.values()].map((s) => followUpNow(s, now));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-async function mergesInPeriod(source: LedgerSource, period: Period, scope: ScopeFilter): Promise<LedgerEntry[]> {
-  const until = new Date(Date.parse(period.until) + RECORDING_SLACK_MS).toISOString();
-  const rows = await source.entriesInPeriod(["merge"], period.since, until, scope);
-  return rows.filter((row) => {
-    const at = mergedAtOf(row);
-    return at >= period.since && at <= period.until;
-  });
-}
-
 export async function buildOverview(context: ViewContext, period: Period, scope: Scope): Promise<OverviewView> {
-  const { source, now, webBaseUrl } = context;
-  const [merges, incidentEntries, followUpEntries, ledger] = await Promise.all([
-    mergesInPeriod(source, period, scope.value),
-    source.entriesInPeriod(["incident"], period.since, period.until, scope.value),
-    source.entriesOfKinds(["follow_up"], scope.value),
-    context.ledgerStatus(),
-  ]);
+  const { index, now } = context;
+  const merges = mergesIn(index, period, scope.value);
   const totals = emptyMergeCounts();
   const perRepository = new Map<string, RepositoryRow>();
   const rowOf = (repository: string) => {
@@ -168,39 +104,56 @@ export async function buildOverview(context: ViewContext, period: Period, scope:
   for (const merge of merges) {
     countMerge(totals, merge);
     countMerge(rowOf(merge.repository), merge);
-    const week = weeks.get(weekStart(new Date(mergedAtOf(merge))).toISOString().slice(0, 10));
-    if (week) week[classOf(obj(merge.body).class)]++;
+    const week = weeks.get(weekStart(new Date(merge.mergedAt)).toISOString().slice(0, 10));
+    if (week) week[merge.changeClass]++;
   }
-  const incidents = incidentEntries.map((row) => incidentRow(row, webBaseUrl));
+  const incidents = incidentsIn(index, period, scope.value);
   for (const incident of incidents) rowOf(incident.repository).incidents++;
-  const followUps = sortFollowUps(followUpRows(followUpEntries, now, webBaseUrl).filter(isOpen));
+  const followUps = sortFollowUps(followUpsIn(index, scope.value, now).filter(isOpen));
+  let overdue = 0;
   for (const followUp of followUps) {
     const row = rowOf(followUp.repository);
     row.openFollowUps++;
-    if (followUp.status === "overdue") row.overdueFollowUps++;
+    if (followUp.status === "overdue") {
+      row.overdueFollowUps++;
+      overdue++;
+    }
   }
   return {
     period,
     scope,
     totals,
     repositories: [...perRepository.values()].sort((a, b) => a.repository.localeCompare(b.repository)),
-    followUps,
-    incidents,
+    followUps: followUps.slice(0, OVERVIEW_LIST_LIMIT),
+    openFollowUps: followUps.length,
+    overdueFollowUps: overdue,
+    incidents: incidents.slice(0, OVERVIEW_LIST_LIMIT),
+    incidentCount: incidents.length,
     weeks: [...weeks.entries()].map(([weekStart, byClass]) => ({ weekStart, byClass })),
-    ledger,
+    ledger: await context.ledgerStatus(),
     generatedAt: now.toISOString(),
   };
 }
 
-export async function buildFollowUps(context: ViewContext, period: Period, scope: Scope): Promise<FollowUpsView> {
-  const rows = followUpRows(await context.source.entriesOfKinds(["follow_up"], scope.value), context.now, context.webBaseUrl);
-  const shown = rows.filter((r) => isOpen(r) || (r.lastEventAt >= period.since && r.lastEventAt <= period.until));
-  return { period, scope, rows: sortFollowUps(shown), generatedAt: context.now.toISOString() };
+function incidentsIn(index: LedgerIndex, period: Period, scope: string) {
+  return index.incidents.filter((i) => i.recordedAt >= period.since && i.recordedAt <= period.until && inScope(i.repository, scope));
 }
 
-export async function buildIncidents(context: ViewContext, period: Period, scope: Scope): Promise<IncidentsView> {
-  const rows = await context.source.entriesInPeriod(["incident"], period.since, period.until, scope.value);
-  return { period, scope, rows: rows.map((row) => incidentRow(row, context.webBaseUrl)), generatedAt: context.now.toISOString() };
+/** The rows of page `page` (1-based; a page past the end shows the last one). */
+function pageOf<T>(rows: T[], page: number): { rows: T[]; paging: Paging } {
+  const last = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  const current = Math.min(Math.max(1, page), last);
+  return { rows: rows.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE), paging: { page: current, pageSize: PAGE_SIZE, total: rows.length } };
+}
+
+export async function buildFollowUps(context: ViewContext, period: Period, scope: Scope, page = 1): Promise<FollowUpsView> {
+  const rows = followUpsIn(context.index, scope.value, context.now);
+  const shown = sortFollowUps(rows.filter((r) => isOpen(r) || (r.lastEventAt >= period.since && r.lastEventAt <= period.until)));
+  return { period, scope, ...pageOf(shown, page), overdue: shown.filter((r) => r.status === "overdue").length, generatedAt: context.now.toISOString() };
+}
+
+export async function buildIncidents(context: ViewContext, period: Period, scope: Scope, page = 1): Promise<IncidentsView> {
+  return { period, scope, ...pageOf(incidentsIn(context.index, period, scope.value), page), generatedAt: context.now.toISOString() };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,11 +6,11 @@
 import type { ChangeClass } from "../config/schema.js";
 import { CHANGE_CLASSES } from "../config/schema.js";
 import type { LedgerDatabase } from "../ledger/database.js";
-import type { LedgerEntry } from "../ledger/entries.js";
 import { auditExceptions, auditTotals, type AuditedIncident, type AuditedPull, type AuditReport, type EmergencyReview } from "../policy/audit.js";
+import { LedgerIndex } from "../dashboard/ledger-index.js";
 import { KyselyLedgerSource, type LedgerSource } from "../dashboard/ledger-source.js";
-import { mergedAtOf, obj, RECORDING_SLACK_MS, str, strings } from "../dashboard/read-body.js";
-import { followUpRows, issueUrl } from "../dashboard/views.js";
+import { mergedAtOf, obj, str, strings } from "../dashboard/read-body.js";
+import { followUpsIn, mergesIn } from "../dashboard/views.js";
 
 export interface LedgerAuditOptions {
   /** owner/repo */
@@ -24,32 +24,29 @@ export interface LedgerAuditOptions {
   webBaseUrl: string;
 }
 
+/** For a one-off report (the CLI): read the ledger once into an index, then build the report. */
 export async function auditReportFromDatabase(handle: Pick<LedgerDatabase, "db">, options: LedgerAuditOptions): Promise<AuditReport> {
-  return auditReportFromLedger(new KyselyLedgerSource(handle), options);
+  const source = new KyselyLedgerSource(handle);
+  const index = new LedgerIndex(source, { clock: () => options.now, webBaseUrl: options.webBaseUrl, verify: false });
+  await index.catchUp();
+  return auditReportFromLedger(index, source, options);
 }
 
-export async function auditReportFromLedger(ledger: LedgerSource, options: LedgerAuditOptions): Promise<AuditReport> {
+/** The report from an up-to-date index (the dashboard keeps one) and the ledger it indexes. */
+export async function auditReportFromLedger(index: LedgerIndex, ledger: LedgerSource, options: LedgerAuditOptions): Promise<AuditReport> {
   const repository = options.repository.toLowerCase();
-  const recordedUntil = new Date(Date.parse(options.until) + RECORDING_SLACK_MS).toISOString();
-  const [mergeEntries, incidentEntries, followUpEntries] = await Promise.all([
-    ledger.entriesInPeriod(["merge"], options.since, recordedUntil, repository),
-    ledger.entriesInPeriod(["incident"], options.since, options.until, repository),
-    ledger.entriesOfKinds(["follow_up"], repository),
-  ]);
-
-  // A pull request merged once; should it carry two merge entries (a retried append), the newest wins.
-  const merges = new Map<number, LedgerEntry>();
-  for (const entry of mergeEntries) {
-    const number = Number(obj(entry.body).pull_number);
-    const at = mergedAtOf(entry);
-    if (Number.isInteger(number) && at >= options.since && at <= options.until) merges.set(number, entry);
-  }
-  const followUps = new Map(followUpRows(followUpEntries, options.now, options.webBaseUrl).map((f) => [f.pullNumber, f]));
-  const completedAt = new Map<number, string>();
-  for (const e of followUpEntries) if (obj(e.body).event === "completed") completedAt.set(Number(obj(e.body).pull_number), e.recorded_at);
+  const facts = mergesIn(index, options, repository).sort((a, b) => a.mergedAt.localeCompare(b.mergedAt) || a.pullNumber - b.pullNumber);
+  const mergeEntries = new Map((await ledger.entriesBySeq(facts.map((f) => f.seq))).map((e) => [e.seq, e]));
+  const followUps = new Map(followUpsIn(index, repository, options.now).map((f) => [f.pullNumber, f]));
+  const completedAt = new Map([...index.followUps.values()].filter((f) => f.repository === repository && f.completedAt).map((f) => [f.pullNumber, f.completedAt!]));
 
   const pulls: AuditedPull[] = [];
-  for (const [number, entry] of [...merges.entries()].sort((a, b) => mergedAtOf(a[1]).localeCompare(mergedAtOf(b[1])) || a[0] - b[0])) {
+  const merges = new Map<number, number>();
+  for (const fact of facts) {
+    const entry = mergeEntries.get(fact.seq);
+    if (!entry) continue;
+    const number = fact.pullNumber;
+    merges.set(number, fact.seq);
     const b = obj(entry.body);
     const changeClass = (CHANGE_CLASSES as readonly string[]).includes(String(b.class)) ? (b.class as ChangeClass) : "normal";
     const approvals = Array.isArray(b.approvals) ? b.approvals.map(obj) : [];
@@ -87,31 +84,27 @@ export async function auditReportFromLedger(ledger: LedgerSource, options: Ledge
   for (const pull of pulls) {
     if (pull.checkConclusion === "success") continue;
     const entries = await ledger.entriesOfSubject(repository, `#${pull.number}`);
-    const before = entries.filter((e) => e.kind === "check" && e.seq < merges.get(pull.number)!.seq);
+    const before = entries.filter((e) => e.kind === "check" && e.seq < merges.get(pull.number)!);
     pull.checkTitle = str(obj(before[before.length - 1]?.body).title);
   }
 
-  const incidents: AuditedIncident[] = incidentEntries.map((e) => {
-    const b = obj(e.body);
-    const issue = str(b.issue);
-    const type = str(b.type);
-    const pullNumber = Number(b.pull_number);
-    return {
-      number: Number(/#(\d+)$/.exec(issue ?? "")?.[1] ?? 0),
-      title: str(b.reason) ?? (type === "push" ? "Direct push" : "Merged without a passing check"),
-      url: issueUrl(options.webBaseUrl, issue) ?? "",
+  const incidents: AuditedIncident[] = index.incidents
+    .filter((i) => i.repository === repository && i.recordedAt >= options.since && i.recordedAt <= options.until)
+    .map((i) => ({
+      number: Number(/#(\d+)$/.exec(i.issue ?? "")?.[1] ?? 0),
+      title: i.reason || (i.type === "push" ? "Direct push" : "Merged without a passing check"),
+      url: i.issueUrl ?? "",
       // The ledger records when an incident was reported, not when its issue was closed.
       state: "open",
-      createdAt: e.recorded_at,
+      createdAt: i.recordedAt,
       closedAt: null,
-      kind: type === "push" ? "push" : type === "bypass" ? "bypass" : "other",
-      subject: type === "push" ? (str(b.sha) ?? e.subject) : Number.isInteger(pullNumber) ? `#${pullNumber}` : e.subject,
-    };
-  });
+      kind: i.type === "push" ? "push" : i.type === "bypass" ? "bypass" : "other",
+      subject: i.type === "bypass" && i.pullNumber !== null ? `#${i.pullNumber}` : i.subject.replace(/^push /, ""),
+    }));
 
   const policies = new Map<string, Set<string>>();
-  for (const entry of merges.values()) {
-    const b = obj(entry.body);
+  for (const seq of merges.values()) {
+    const b = obj(mergeEntries.get(seq)!.body);
     const baseRef = str(b.base_ref) ?? "";
     if (!policies.has(baseRef)) policies.set(baseRef, new Set());
     policies.get(baseRef)!.add(str(b.policy_blob_sha) ?? "none");

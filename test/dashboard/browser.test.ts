@@ -132,9 +132,9 @@ describe("the compliance dashboard in Chromium", () => {
     await page.waitForURL(/\/dashboard\/follow-ups/);
     const rows = await page.locator("table.follow-ups tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.className, ...[...tr.querySelectorAll("td")].slice(0, 3).map((td) => td.textContent!.trim())]));
     expect(rows).toEqual([
-      ["overdue", "OVERDUE", "2026-10-22 08:05 UTC", "acme/payments#13"],
-      ["open", "open", "2026-11-27 09:00 UTC", "acme/payments#16"],
-      ["done", "completed on time", "2026-10-16 10:00 UTC", "acme/web#7"],
+      ["overdue", "OVERDUE", "2026-10-22 08:05 UTC", "acme/payments#13 Hotfix: card payments time out"],
+      ["open", "open", "2026-11-27 09:00 UTC", "acme/payments#16 Hotfix: refund rounding"],
+      ["done", "completed on time", "2026-10-16 10:00 UTC", "acme/web#7 Hotfix: login loop"],
     ]);
     expect(await page.locator(".notice.bad").textContent()).toContain("1 overdue");
     await shot("follow-ups");

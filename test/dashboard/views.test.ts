@@ -1,4 +1,5 @@
 // The view models and the ledger-based audit report, from a real SQLite ledger.
+import { LedgerIndex } from "../../src/dashboard/ledger-index.js";
 import { KyselyLedgerSource } from "../../src/dashboard/ledger-source.js";
 import { periodFrom, periodOf } from "../../src/dashboard/period.js";
 import { buildChange, buildFollowUps, buildOverview, differencesAfterMerge, type ViewContext } from "../../src/dashboard/views.js";
@@ -18,7 +19,9 @@ beforeAll(async () => {
   await seedLastQuarter(ledger);
   await seedQuarter(ledger);
   const source = new KyselyLedgerSource(ledger.handle);
-  context = { source, now: NOW, webBaseUrl: WEB, ledgerStatus: async () => ({ entries: 0, headSeq: null, headHash: null, verifiedThrough: null, verifiedAt: null, problem: null, lastAnchor: null }) };
+  const index = new LedgerIndex(source, { clock: () => NOW, webBaseUrl: WEB });
+  await index.catchUp();
+  context = { index, source, now: NOW, webBaseUrl: WEB, ledgerStatus: async () => ({ entries: 0, headSeq: null, headHash: null, verifiedThrough: null, verifiedAt: null, problem: null, lastAnchor: null }) };
 });
 
 afterAll(async () => {
@@ -116,7 +119,7 @@ describe("one change", () => {
 
 describe("the audit report from the ledger", () => {
   it("takes each merge's verdict as recorded at merge, with reviews and incidents, and prints like the CLI's", async () => {
-    const report = await auditReportFromLedger(context.source, { repository: "acme/payments", since: quarter.since, until: quarter.until, now: NOW, webBaseUrl: WEB });
+    const report = await auditReportFromLedger(context.index, context.source, { repository: "acme/payments", since: quarter.since, until: quarter.until, now: NOW, webBaseUrl: WEB });
     expect(report.pulls.map((p) => [p.number, p.changeClass, p.checkConclusion, p.emergencyReview?.status ?? null])).toEqual([
       [12, "normal", "success", null],
       [13, "emergency", "success", "overdue"],

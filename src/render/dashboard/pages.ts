@@ -9,6 +9,7 @@ import type {
   IncidentsView,
   LedgerStatus,
   OverviewView,
+  Paging,
   Period,
   Scope,
   Viewer,
@@ -17,6 +18,9 @@ import { CLASS_NAMES } from "../../dashboard/view-models.js";
 import { mergesPerWeekChart, weeksTable } from "./chart.js";
 import { href, html, safeExternalUrl, type SafeHtml } from "./html.js";
 import { conclusionBadge, DASHBOARD_PATH, filters, page, percent, pullLink, scopeLabel, time } from "./layout.js";
+
+/** The audit page lists this many rows per table; the downloads hold everything. */
+const AUDIT_PAGE_ROWS = 300;
 
 function query(period: Period, scope: Scope): Record<string, string> {
   return { ...(scope.value ? { repo: scope.value } : {}), since: period.sinceDay, until: period.untilDay };
@@ -41,8 +45,10 @@ function issueLink(issue: string | null, url: string | null): SafeHtml {
 
 export function renderOverview(view: OverviewView, viewer: Viewer): string {
   const t = view.totals;
-  const overdue = view.followUps.filter((f) => f.status === "overdue").length;
-  const open = view.followUps.length;
+  const overdue = view.overdueFollowUps;
+  const open = view.openFollowUps;
+  const more = (shown: number, total: number, path: string, what: string) =>
+    total > shown ? html`<p>${shown} of ${total} shown: <a href="${href(path, query(view.period, view.scope))}">all ${total} ${what}</a>.</p>` : html``;
   const body = html`<h1>Overview: ${scopeLabel(view.scope)}</h1>
 <p class="lead">Merges recorded in the evidence ledger, ${view.period.label} (${time(view.period.since)} – ${time(view.period.until)}). Generated ${time(view.generatedAt)}.</p>
 ${filters(DASHBOARD_PATH, view.period, view.scope)}
@@ -55,7 +61,7 @@ ${card(percent(t.passing, t.merges), `merged with a passing check (${t.passing} 
 ${card(percent(t.emergency, t.merges), `emergency ratio (${t.emergency} of ${t.merges})`)}
 ${card(open, "open follow-ups")}
 ${card(overdue, "overdue follow-ups", overdue > 0)}
-${card(view.incidents.length, "security incidents", view.incidents.length > 0)}
+${card(view.incidentCount, "security incidents", view.incidentCount > 0)}
 </div>
 <figure class="chart">${mergesPerWeekChart(view.weeks)}<figcaption>Merges per week by class (weeks start on Monday, UTC).</figcaption></figure>
 <details><summary>The chart's numbers as a table</summary>${weeksTable(view.weeks)}</details>
@@ -65,9 +71,11 @@ ${view.repositories.length === 0 ? html`<p>No repository has entries in this per
 </section>
 <section aria-labelledby="followups-h"><h2 id="followups-h">Open follow-ups (post-implementation reviews)</h2>
 ${followUpsTable(view.followUps, "No open follow-up.")}
+${more(view.followUps.length, open, `${DASHBOARD_PATH}/follow-ups`, "open follow-ups")}
 </section>
 <section aria-labelledby="incidents-h"><h2 id="incidents-h">Security incidents in the period</h2>
 ${incidentsTable(view.incidents)}
+${more(view.incidents.length, view.incidentCount, `${DASHBOARD_PATH}/incidents`, "incidents")}
 </section>
 <section aria-labelledby="ledger-h"><h2 id="ledger-h">Evidence ledger</h2>
 ${ledgerStatus(view.ledger)}
@@ -121,13 +129,24 @@ function ledgerStatus(status: LedgerStatus): SafeHtml {
 // ---------------------------------------------------------------------------------------------
 // Follow-ups and incidents
 
+/** "Rows 101–200 of 2,345" with links to the pages before and after (plain links: no script). */
+function pager(path: string, period: Period, scope: Scope, paging: Paging): SafeHtml {
+  if (paging.total <= paging.pageSize) return html``;
+  const first = (paging.page - 1) * paging.pageSize + 1;
+  const last = Math.min(paging.total, paging.page * paging.pageSize);
+  const link = (page: number, label: string) => html`<a href="${href(path, { ...query(period, scope), page })}">${label}</a>`;
+  return html`<nav class="pager" aria-label="Pages"><span>Rows ${first}–${last} of ${paging.total}</span>${paging.page > 1 ? link(paging.page - 1, "← previous") : html``}${last < paging.total ? link(paging.page + 1, "next →") : html``}</nav>`;
+}
+
 export function renderFollowUps(view: FollowUpsView, viewer: Viewer): string {
-  const overdue = view.rows.filter((r) => r.status === "overdue").length;
+  const overdue = view.overdue;
+  const path = `${DASHBOARD_PATH}/follow-ups`;
   const body = html`<h1>Follow-ups: ${scopeLabel(view.scope)}</h1>
 <p class="lead">Post-implementation reviews of merged changes: every open one (overdue first, then by due time), then those completed in ${view.period.label}. Generated ${time(view.generatedAt)}.</p>
 ${filters(`${DASHBOARD_PATH}/follow-ups`, view.period, view.scope)}
 ${overdue > 0 ? html`<p class="notice bad"><strong>${overdue} overdue</strong> follow-up${overdue === 1 ? " is" : "s are"} past ${overdue === 1 ? "its" : "their"} due time.</p>` : html``}
-${followUpsTable(view.rows, "No follow-up is open and none was completed in this period.")}`;
+${followUpsTable(view.rows, "No follow-up is open and none was completed in this period.")}
+${pager(path, view.period, view.scope, view.paging)}`;
   return page({ title: "Follow-ups", viewer, section: "follow-ups", query: query(view.period, view.scope), body });
 }
 
@@ -135,7 +154,8 @@ export function renderIncidents(view: IncidentsView, viewer: Viewer): string {
   const body = html`<h1>Security incidents: ${scopeLabel(view.scope)}</h1>
 <p class="lead">Unauthorized changes the app recorded in ${view.period.label}: pushes outside a merged pull request and merges without a passing check. Generated ${time(view.generatedAt)}.</p>
 ${filters(`${DASHBOARD_PATH}/incidents`, view.period, view.scope)}
-${incidentsTable(view.rows)}`;
+${incidentsTable(view.rows)}
+${pager(`${DASHBOARD_PATH}/incidents`, view.period, view.scope, view.paging)}`;
   return page({ title: "Incidents", viewer, section: "incidents", query: query(view.period, view.scope), body });
 }
 
@@ -214,14 +234,14 @@ ${
 ${r.exceptions.length === 0 ? html`<p>None.</p>` : html`<ul class="exceptions">${r.exceptions.map((e) => html`<li><strong>${e.reference}</strong> ${e.detail}</li>`)}</ul>`}
 <h2>Merged pull requests</h2>
 ${r.pulls.length === 0 ? html`<p>None in this period.</p>` : html`<table class="audit-pulls"><thead><tr><th>PR</th><th>Merged (UTC)</th><th>Merged by</th><th>Class</th><th>Check at merge</th><th>Approvers (groups)</th><th>Sections present</th><th>Emergency review</th></tr></thead>
-<tbody>${r.pulls.map(
+<tbody>${r.pulls.slice(0, AUDIT_PAGE_ROWS).map(
           (p) => html`<tr${p.emergencyReview?.status === "overdue" ? html` class="overdue"` : html``}><td>${pullLink(r.repository, p.number, `#${p.number}`)} ${p.title}</td><td>${time(p.mergedAt)}</td><td>${p.mergedBy ? `@${p.mergedBy}` : "—"}</td><td>${p.changeClass}</td>
 <td>${conclusionBadge(p.checkConclusion === "none" ? null : p.checkConclusion)}</td><td>${p.approvers.map((a, i) => html`${i ? ", " : ""}@${a.login}${a.groups.length ? ` (${a.groups.join(", ")})` : ""}`)}</td>
 <td>${p.sectionsPresent.join(", ") || "—"}</td><td>${p.emergencyReview ? html`${p.emergencyReview.status} (due ${time(p.emergencyReview.due)})` : "—"}</td></tr>`,
-        )}</tbody></table>`}
+        )}</tbody></table>${r.pulls.length > AUDIT_PAGE_ROWS ? html`<p>The first ${AUDIT_PAGE_ROWS} of ${r.pulls.length} are shown; the downloads hold all of them.</p>` : html``}`}
 <h2>Security incidents</h2>
 ${r.incidents.length === 0 ? html`<p>None in this period.</p>` : html`<table><thead><tr><th>Issue</th><th>Opened (UTC)</th><th>Kind</th><th>About</th><th>State</th><th>Title</th></tr></thead>
-<tbody>${r.incidents.map((i) => html`<tr><td>${safeExternalUrl(i.url) ? html`<a href="${safeExternalUrl(i.url)!}">#${i.number}</a>` : `#${i.number}`}</td><td>${time(i.createdAt)}</td><td>${i.kind}</td><td>${i.subject ?? "—"}</td><td>${i.state}</td><td>${i.title}</td></tr>`)}</tbody></table>`}`
+<tbody>${r.incidents.slice(0, AUDIT_PAGE_ROWS).map((i) => html`<tr><td>${safeExternalUrl(i.url) ? html`<a href="${safeExternalUrl(i.url)!}">#${i.number}</a>` : `#${i.number}`}</td><td>${time(i.createdAt)}</td><td>${i.kind}</td><td>${i.subject ?? "—"}</td><td>${i.state}</td><td>${i.title}</td></tr>`)}</tbody></table>`}`
 }`;
   return page({ title: "Audit report", viewer, section: "audit", query: query(view.period, view.scope), body });
 }

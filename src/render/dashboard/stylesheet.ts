@@ -53,6 +53,7 @@ ul.diffs li { margin: 0.3rem 0; }
 figure.chart { margin: 0.5rem 0 1rem; }
 figure.chart svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 figure.chart figcaption { color: var(--muted); font-size: 0.85rem; }
+nav.pager { display: flex; gap: 1rem; align-items: center; margin: 0.5rem 0 1rem; color: var(--muted); }
 .downloads { display: flex; gap: 0.6rem; flex-wrap: wrap; margin: 0.5rem 0 1rem; }
 .center { max-width: 34rem; margin: 4rem auto; text-align: center; }
 .center ul { display: inline-block; text-align: left; }
