@@ -81,6 +81,28 @@ const evaluationRequests = new Histogram({
   registers: [registry],
 });
 
+const ledgerErrors = new Counter({
+  name: "change_policy_ledger_errors_total",
+  help: "Failed ledger writes (each failed attempt; the entry waits and is retried) and entries the ledger could not take, by reason (open, append, invalid, queue_full).",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+const ledgerWaiting = new Gauge({
+  name: "change_policy_ledger_entries_waiting",
+  help: "Ledger entries waiting in memory to be written (non-zero while the database is unreachable).",
+  registers: [registry],
+});
+
+/** One failed ledger write attempt, or an entry the ledger could not take. */
+export function recordLedgerError(reason: "open" | "append" | "invalid" | "queue_full" | string): void {
+  ledgerErrors.inc({ reason });
+}
+
+export function recordLedgerWaiting(count: number): void {
+  ledgerWaiting.set(count);
+}
+
 /** What one evaluation spent (from src/github/budget.ts's measureSpending). */
 export function recordEvaluationSpending(spent: { counted: number; notModified: number; writes: number }): void {
   evaluationRequests.observe({ kind: "counted" }, spent.counted);

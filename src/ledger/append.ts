@@ -50,6 +50,11 @@ export async function appendEntries(handle: LedgerDatabase, inputs: readonly App
   return appendSqlite(handle, prepared, now);
 }
 
+/** Throws LedgerInputError when the entry can never be stored (so a writer can refuse it at once). */
+export function checkAppendInput(input: AppendInput): void {
+  prepare(input);
+}
+
 function prepare(input: AppendInput): Prepared {
   if (!(LEDGER_KINDS as readonly string[]).includes(input.kind)) throw new LedgerInputError(`unknown ledger entry kind ${JSON.stringify(String(input.kind).slice(0, 40))}`);
   for (const [name, value] of [["repository", input.repository], ["subject", input.subject]] as const) {

@@ -98,8 +98,10 @@ async function openPostgres(databaseUrl: string, options: OpenLedgerDatabaseOpti
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client that loses its server emits 'error' on the pool; without a listener that kills the process.
+  // A client that loses its server emits 'error' (on the pool while idle, on the client while checked
+  // out); without a listener that kills the process. The query in flight fails and is retried instead.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<AppDatabase>({ dialect: new PostgresDialect({ pool }) });
   const handle: LedgerDatabase = { db, dialect: "postgres", location, sqlite: null, close: () => db.destroy() };
   try {
