@@ -128,6 +128,8 @@ export interface StartOptions {
   /** Passed to Octokit's request (the benchmark and tests use it). */
   request?: { fetch?: typeof fetch };
   jobs?: PeriodicJob[];
+  /** More HTTP handlers, tried after /healthz, /readyz and /metrics (the compliance dashboard's `handle`). */
+  httpHandlers?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer | Server> {
@@ -240,6 +242,8 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
     }
     return false;
   });
+
+  for (const handler of options.httpHandlers ?? []) server.addHandler(handler);
 
   const httpServer = await server.start();
   log.info({ port: server.port, redis: Boolean(redis), baseUrl: settings.baseUrl ?? "https://api.github.com" }, "change-policy is ready");

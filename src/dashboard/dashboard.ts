@@ -14,7 +14,7 @@ import { hostOf, isLoopbackHost, redirect, requestOrigin, send, sendHtml, SECURI
 import type { LedgerDatabase } from "../ledger/database.js";
 import { KyselyLedgerSource, type LedgerSource } from "./ledger-source.js";
 import { BadRequest, periodFrom } from "./period.js";
-import type { DashboardSettings } from "./settings.js";
+import { dashboardSettingsFromEnv, type DashboardSettings } from "./settings.js";
 import type { Anchor, Scope, Viewer } from "./view-models.js";
 import { buildChange, buildFollowUps, buildIncidents, buildOverview, type ViewContext } from "./views.js";
 
@@ -245,4 +245,15 @@ function sameOrigin(req: IncomingMessage, origin: string): boolean {
   if (site !== undefined) return site === "same-origin";
   const from = req.headers.origin;
   return from === undefined || from === origin;
+}
+
+/**
+ * What src/server.ts needs: the dashboard when its settings are present, null when it is off; throws
+ * (the server must refuse to start) when they are incomplete or the session secret is weak.
+ *   const dashboard = dashboardFromEnv(env, { database: ledger, log });
+ *   if (dashboard) server.addHandler(dashboard.handle);   // and `await dashboard?.close()` at shutdown
+ */
+export function dashboardFromEnv(env: Record<string, string | undefined>, deps: Omit<DashboardOptions, "settings">): Dashboard | null {
+  const settings = dashboardSettingsFromEnv(env);
+  return settings ? createDashboard({ settings, ...deps }) : null;
 }
