@@ -26,6 +26,10 @@ export interface DashboardOptions {
   settings: DashboardSettings;
   /** The evidence ledger's database (openLedgerDatabase in src/ledger/database.ts). */
   database: Pick<LedgerDatabase, "db">;
+  /** Reads of the ledger other than through `database` (tests: a slow or failing store). */
+  source?: LedgerSource;
+  /** How long a page waits for the first walk of the ledger before answering "still reading" (1500 ms). */
+  firstWalkWaitMs?: number;
   /** The newest anchor of the chain, when the ledger keeps one (LEDGER_ANCHOR_REPOSITORY). */
   lastAnchor?: () => Promise<Anchor | null>;
   clock?: () => Date;
@@ -54,7 +58,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? silentLog;
   const auth = new DashboardAuth(options.settings, { clock, log, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const source: LedgerSource = new KyselyLedgerSource(options.database);
+  const source: LedgerSource = options.source ?? new KyselyLedgerSource(options.database);
+  const firstWalkWaitMs = options.firstWalkWaitMs ?? FIRST_WALK_WAIT_MS;
   const lastAnchor = options.lastAnchor ?? (async () => null);
   const index = new LedgerIndex(source, { clock, webBaseUrl: options.settings.webBaseUrl, onError: (error) => log.error({ err: error }, "dashboard: reading the ledger failed") });
   // Read the ledger from the start now, so that it is indexed (and verified) before the first visit.
@@ -68,7 +73,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return true;
     }
     let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), FIRST_WALK_WAIT_MS)));
+    const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), firstWalkWaitMs)));
     try {
       return await Promise.race([walk.then(() => true), waited]);
     } finally {

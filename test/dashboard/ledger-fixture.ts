@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appendEntry } from "../../src/ledger/append.js";
-import { openLedgerDatabase, type LedgerDatabase } from "../../src/ledger/database.js";
+import { openLedgerDatabase, type LedgerDatabase, type OpenLedgerDatabaseOptions } from "../../src/ledger/database.js";
 import type { ApprovalRecord, CheckBody, FollowUpBody, IncidentBody, LedgerKind, MergeBody, RequirementRecord } from "../../src/ledger/entries.js";
 
 /** The clock of the dashboard tests: inside 2026 Q4. */
@@ -18,9 +18,10 @@ export interface TestLedger {
   close(): Promise<void>;
 }
 
-export async function openTestLedger(): Promise<TestLedger> {
+/** A new SQLite ledger in a temp dir, or the database `options` name (PostgreSQL). */
+export async function openTestLedger(options?: OpenLedgerDatabaseOptions): Promise<TestLedger> {
   const dir = mkdtempSync(join(tmpdir(), "dashboard-ledger-"));
-  const handle = await openLedgerDatabase({ dataDir: dir });
+  const handle = await openLedgerDatabase(options ?? { dataDir: dir });
   return {
     handle,
     dir,
