@@ -172,7 +172,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     if (path === `${DASHBOARD_PATH}/audit`) {
       const period = periodFrom(url.searchParams, now);
       const scope = scopeFrom(url.searchParams);
-      const report = scope.value.includes("/") ? await auditReportFromLedger(index, source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl }) : null;
+      const report = scope.value.includes("/") ? await auditReportFromLedger(index, source, { repository: scope.value, since: new Date(period.since), until: new Date(period.until), now, webBaseUrl: options.settings.webBaseUrl }) : null;
       return sendHtml(res, 200, renderAudit({ period, scope, report, generatedAt: now.toISOString() }, viewer), headers);
     }
     const download = AUDIT_DOWNLOAD.exec(path);
@@ -181,7 +181,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       const period = periodFrom(url.searchParams, now);
       const scope = scopeFrom(url.searchParams);
       if (!scope.value.includes("/")) throw new BadRequest("the audit report is per repository: choose one (repo=owner/repo)");
-      const report = await auditReportFromLedger(index, source, { repository: scope.value, since: period.since, until: period.until, now, webBaseUrl: options.settings.webBaseUrl });
+      const report = await auditReportFromLedger(index, source, { repository: scope.value, since: new Date(period.since), until: new Date(period.until), now, webBaseUrl: options.settings.webBaseUrl });
       const filename = `audit-${scope.value.replace("/", "-")}-${period.sinceDay}-${period.untilDay}.${format}`;
       return send(res, 200, CONTENT_TYPES[format], renderAuditReport(report, format), { ...headers, "content-disposition": `attachment; filename="${filename}"` });
     }

@@ -45,7 +45,8 @@ export function periodFrom(params: URLSearchParams, now: Date): Period {
 
 export function periodOf(sinceDay: Date, untilDay: Date): Period {
   const since = sinceDay.toISOString();
-  const until = new Date(untilDay.getTime() + DAY_MS - 1).toISOString();
+  // The day's last second, as `change-policy audit --until DAY` reads it (so both print the same report).
+  const until = new Date(untilDay.getTime() + DAY_MS - 1000).toISOString();
   const q = quarterOf(sinceDay);
   const isQuarter = q.since.getTime() === sinceDay.getTime() && q.until.getTime() === untilDay.getTime();
   const label = isQuarter ? `${sinceDay.getUTCFullYear()} Q${Math.floor(sinceDay.getUTCMonth() / 3) + 1}` : `${day(sinceDay)} – ${day(untilDay)}`;

@@ -6,6 +6,7 @@
 import type { ChangeClass } from "../config/schema.js";
 import { CHANGE_CLASSES } from "../config/schema.js";
 import type { LedgerDatabase } from "../ledger/database.js";
+import { isoUtc } from "../policy/post-review.js";
 import { auditExceptions, auditTotals, type AuditedIncident, type AuditedPull, type AuditReport, type EmergencyReview } from "../policy/audit.js";
 import { LedgerIndex } from "../dashboard/ledger-index.js";
 import { KyselyLedgerSource, type LedgerSource } from "../dashboard/ledger-source.js";
@@ -15,9 +16,9 @@ import { followUpsIn, mergesIn } from "../dashboard/views.js";
 export interface LedgerAuditOptions {
   /** owner/repo */
   repository: string;
-  /** ISO 8601 UTC, both ends included (merge time). */
-  since: string;
-  until: string;
+  /** Both ends included (merge time). */
+  since: Date;
+  until: Date;
   /** Whether an open review is overdue. */
   now: Date;
   /** https://github.com or https://HOST, for issue links. */
@@ -35,7 +36,9 @@ export async function auditReportFromDatabase(handle: Pick<LedgerDatabase, "db">
 /** The report from an up-to-date index (the dashboard keeps one) and the ledger it indexes. */
 export async function auditReportFromLedger(index: LedgerIndex, ledger: LedgerSource, options: LedgerAuditOptions): Promise<AuditReport> {
   const repository = options.repository.toLowerCase();
-  const facts = mergesIn(index, options, repository).sort((a, b) => a.mergedAt.localeCompare(b.mergedAt) || a.pullNumber - b.pullNumber);
+  const since = options.since.toISOString();
+  const until = options.until.toISOString();
+  const facts = mergesIn(index, { since, until }, repository).sort((a, b) => a.mergedAt.localeCompare(b.mergedAt) || a.pullNumber - b.pullNumber);
   const mergeEntries = new Map((await ledger.entriesBySeq(facts.map((f) => f.seq))).map((e) => [e.seq, e]));
   const followUps = new Map(followUpsIn(index, repository, options.now).map((f) => [f.pullNumber, f]));
   const completedAt = new Map([...index.followUps.values()].filter((f) => f.repository === repository && f.completedAt).map((f) => [f.pullNumber, f.completedAt!]));
@@ -89,7 +92,7 @@ export async function auditReportFromLedger(index: LedgerIndex, ledger: LedgerSo
   }
 
   const incidents: AuditedIncident[] = index.incidents
-    .filter((i) => i.repository === repository && i.recordedAt >= options.since && i.recordedAt <= options.until)
+    .filter((i) => i.repository === repository && i.recordedAt >= since && i.recordedAt <= until)
     .map((i) => ({
       number: Number(/#(\d+)$/.exec(i.issue ?? "")?.[1] ?? 0),
       title: i.reason || (i.type === "push" ? "Direct push" : "Merged without a passing check"),
@@ -112,9 +115,9 @@ export async function auditReportFromLedger(index: LedgerIndex, ledger: LedgerSo
 
   return {
     repository,
-    since: options.since,
-    until: options.until,
-    generatedAt: options.now.toISOString(),
+    since: isoUtc(options.since),
+    until: isoUtc(options.until),
+    generatedAt: isoUtc(options.now),
     recordsFrom: "ledger",
     policies: [...policies.entries()]
       .sort((a, b) => a[0].localeCompare(b[0]))

@@ -197,7 +197,7 @@ describe("the compliance dashboard in Chromium", () => {
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Audit report: acme/payments");
     expect(await page.locator("ul.exceptions").textContent()).toContain("#15");
     await shot("audit");
-    const report = await auditReportFromDatabase(ledger.handle, { repository: "acme/payments", since: "2026-10-01T00:00:00.000Z", until: "2026-12-31T23:59:59.999Z", now: NOW, webBaseUrl: github.webBaseUrl });
+    const report = await auditReportFromDatabase(ledger.handle, { repository: "acme/payments", since: new Date("2026-10-01T00:00:00Z"), until: new Date("2026-12-31T23:59:59Z"), now: NOW, webBaseUrl: github.webBaseUrl });
     for (const [format, label] of [["md", "Download Markdown"], ["csv", "Download CSV"], ["json", "Download JSON"]] as const) {
       const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: label }).click()]);
       expect(download.suggestedFilename()).toBe(`audit-acme-payments-2026-10-01-2026-12-31.${format}`);

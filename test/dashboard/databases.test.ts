@@ -34,7 +34,7 @@ describe.each(["sqlite", "postgres"] as const)("the dashboard on %s", (name) => 
       expect(overview.totals).toEqual({ merges: 5, byClass: { standard: 1, normal: 2, emergency: 2, other: 0 }, passing: 4, emergency: 2 });
       expect(overview.ledger).toMatchObject({ entries: 22, headSeq: 22, verifiedThrough: 22, problem: null });
       expect((await buildChange(context, "acme/payments", 12)).entries.map((e) => e.kind)).toEqual(["check", "check", "merge", "check"]);
-      const report = await auditReportFromLedger(context.index, context.source, { repository: "acme/payments", since: quarter.since, until: quarter.until, now: NOW, webBaseUrl: WEB });
+      const report = await auditReportFromLedger(context.index, context.source, { repository: "acme/payments", since: new Date(quarter.since), until: new Date(quarter.until), now: NOW, webBaseUrl: WEB });
       expect(report.pulls.map((p) => [p.number, p.mergedAt, p.checkConclusion])).toEqual([
         [12, "2026-10-06T10:00:00.000Z", "success"],
         [13, "2026-10-20T08:05:00.000Z", "success"],

@@ -30,8 +30,8 @@ afterAll(async () => {
 
 describe("the period", () => {
   it("defaults to the quarter the clock is in and reads whole UTC days", () => {
-    expect(quarter).toEqual({ since: "2026-10-01T00:00:00.000Z", until: "2026-12-31T23:59:59.999Z", sinceDay: "2026-10-01", untilDay: "2026-12-31", label: "2026 Q4" });
-    expect(periodFrom(new URLSearchParams("since=2026-11-01&until=2026-11-15"), NOW)).toMatchObject({ since: "2026-11-01T00:00:00.000Z", until: "2026-11-15T23:59:59.999Z", label: "2026-11-01 – 2026-11-15" });
+    expect(quarter).toEqual({ since: "2026-10-01T00:00:00.000Z", until: "2026-12-31T23:59:59.000Z", sinceDay: "2026-10-01", untilDay: "2026-12-31", label: "2026 Q4" });
+    expect(periodFrom(new URLSearchParams("since=2026-11-01&until=2026-11-15"), NOW)).toMatchObject({ since: "2026-11-01T00:00:00.000Z", until: "2026-11-15T23:59:59.000Z", label: "2026-11-01 – 2026-11-15" });
     expect(periodFrom(new URLSearchParams("since=2026-07-01"), NOW).label).toBe("2026 Q3");
   });
 
@@ -119,7 +119,7 @@ describe("one change", () => {
 
 describe("the audit report from the ledger", () => {
   it("takes each merge's verdict as recorded at merge, with reviews and incidents, and prints like the CLI's", async () => {
-    const report = await auditReportFromLedger(context.index, context.source, { repository: "acme/payments", since: quarter.since, until: quarter.until, now: NOW, webBaseUrl: WEB });
+    const report = await auditReportFromLedger(context.index, context.source, { repository: "acme/payments", since: new Date(quarter.since), until: new Date(quarter.until), now: NOW, webBaseUrl: WEB });
     expect(report.pulls.map((p) => [p.number, p.changeClass, p.checkConclusion, p.emergencyReview?.status ?? null])).toEqual([
       [12, "normal", "success", null],
       [13, "emergency", "success", "overdue"],
