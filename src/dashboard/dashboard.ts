@@ -149,7 +149,14 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
     const viewer: Viewer = { login: access.session.login, teams: access.session.teams };
     const headers: Record<string, string> = access.setCookie ? { "set-cookie": access.setCookie } : {};
-    if (!(await indexReady())) {
+    let ready: boolean;
+    try {
+      ready = await indexReady();
+    } catch {
+      // Logged by the index (onError); the page says what a reader can do about it.
+      return sendHtml(res, 503, renderMessage("The ledger cannot be read", "The evidence ledger's database cannot be read right now; the error is in the server's log. Try again in a moment.", viewer), { ...headers, "retry-after": "30" });
+    }
+    if (!ready) {
       const head = await source.head();
       const message = `The dashboard is reading the evidence ledger (${index.indexedThrough.toLocaleString("en")} of ${(head?.seq ?? 0).toLocaleString("en")} entries) after a restart. This page reloads by itself in 5 seconds.`;
       return sendHtml(res, 503, renderMessage("Reading the ledger", message, viewer), { ...headers, "retry-after": "5", refresh: "5" });

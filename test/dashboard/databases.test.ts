@@ -124,6 +124,46 @@ describe("after a restart", () => {
   });
 });
 
+it("answers 503 without data when the ledger's database cannot be read, and logs why", async () => {
+  const ledger = await openTestLedger();
+  const github = new FakeGitHubOAuth();
+  await github.start();
+  github.teams.set("acme/auditors", ["alice"]);
+  let down = true;
+  const real = new KyselyLedgerSource(ledger.handle);
+  const flaky: LedgerSource = {
+    entriesAfter: (after, limit) => (down ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) : real.entriesAfter(after, limit)),
+    head: () => real.head(),
+    entriesBySeq: (s) => real.entriesBySeq(s),
+    entriesOfSubject: (r, s) => real.entriesOfSubject(r, s),
+  };
+  await seedQuarter(ledger);
+  const errors: string[] = [];
+  const settings = dashboardSettingsFromEnv({ GITHUB_CLIENT_ID: CLIENT_ID, GITHUB_CLIENT_SECRET: CLIENT_SECRET, DASHBOARD_SESSION_SECRET: SESSION_SECRET, DASHBOARD_TEAMS: "acme/auditors", GHE_HOST: github.host, GHE_PROTOCOL: "http" })!;
+  const dashboard = createDashboard({ settings, database: ledger.handle, source: flaky, clock: () => NOW, log: { info: () => {}, warn: () => {}, error: (fields, message) => errors.push(`${message} ${String((fields as { err?: Error }).err?.message)}`) } });
+  const server = createServer((req, res) => void dashboard.handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const client = new Client();
+    await client.signIn(base);
+    const page = await client.get(`${base}/dashboard`);
+    expect(page.status).toBe(503);
+    expect(page.text).toContain("The evidence ledger&#39;s database cannot be read right now");
+    expect(page.text).not.toContain("ECONNREFUSED");
+    expect(page.text).not.toContain("acme/payments");
+    expect(errors).toContain("dashboard: reading the ledger failed connect ECONNREFUSED 127.0.0.1:5432");
+    down = false;
+    expect((await client.get(`${base}/dashboard`)).status).toBe(200); // the next page reads it again
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await dashboard.close();
+    await github.stop();
+    await ledger.close();
+  }
+});
+
 it("reads a ledger whose body is not JSON without failing a page", async () => {
   const ledger = await openTestLedger();
   try {
