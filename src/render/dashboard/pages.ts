@@ -223,7 +223,7 @@ export function renderAudit(view: AuditView, viewer: Viewer): string {
   const r = view.report;
   const download = (format: string) => href(`${DASHBOARD_PATH}/audit.${format}`, { repo: view.scope.value, since: view.period.sinceDay, until: view.period.untilDay });
   const body = html`<h1>Audit report${r ? html`: ${r.repository}` : html``}</h1>
-<p class="lead">The same report as <code>change-policy audit</code>, from the evidence ledger, for merges in ${view.period.label}.</p>
+<p class="lead">The same report as <code>change-policy audit --from-ledger</code> prints: from the evidence ledger, each merge as recorded at merge, for merges in ${view.period.label}.</p>
 ${filters(`${DASHBOARD_PATH}/audit`, view.period, view.scope, { requireRepository: true })}
 ${
   !r
