@@ -282,3 +282,11 @@ if (deploymentMissed.length > 0) {
   console.error(`deployment gate targets missed:\n- ${deploymentMissed.join("\n- ")}`);
   process.exitCode = 1;
 }
+
+// The compliance dashboard (SPEC §11): server time per page with 100,000 ledger entries, no GitHub request.
+const { runDashboardBench } = await import("./dashboard.mjs");
+const dashboardMissed = await runDashboardBench();
+if (dashboardMissed.length > 0) {
+  console.error(`dashboard targets missed:\n- ${dashboardMissed.join("\n- ")}`);
+  process.exitCode = 1;
+}

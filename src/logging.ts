@@ -88,6 +88,7 @@ const TOKEN_PATTERNS = [
   /\bgh[opsur]_[A-Za-z0-9]{20,255}/g, // GitHub tokens (installation, OAuth, PAT)
   /\bgithub_pat_[A-Za-z0-9_]{20,255}/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs (the app's own)
+  /(?<=[?&]code=)[A-Za-z0-9_-]{1,200}/g, // OAuth sign-in codes in a logged URL (the dashboard's callback)
 ];
 
 const MIN_SECRET_LENGTH = 8;

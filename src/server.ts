@@ -73,6 +73,8 @@ export interface StartOptions {
   /** Passed to Octokit's request (the benchmark and tests use it). */
   request?: { fetch?: typeof fetch };
   jobs?: PeriodicJob[];
+  /** More HTTP handlers, tried after /healthz, /readyz and /metrics (the compliance dashboard's `handle`). */
+  httpHandlers?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer | Server> {
@@ -172,6 +174,8 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     }
     return false;
   });
+
+  for (const handler of options.httpHandlers ?? []) server.addHandler(handler);
 
   const httpServer = await server.start();
   log.info({ port: server.port, redis: Boolean(redis), baseUrl: settings.apiBaseUrl ?? "https://api.github.com" }, "change-policy is ready");

@@ -87,23 +87,21 @@ function groupCheck() {
 }
 
 test("a queued compliant pull request: the group's head gets a passing `Change Policy` check, computed afresh", async () => {
+  defaultBranchPolicy();
   github.on("POST", "/graphql", 200, queuedPull(104));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
   github.on("POST", `${REPO}/check-runs`, 201, { id: 90 });
 
   await probot.receive(checksRequested());
 
-  expect(github.calls()).toEqual([
-    "POST /graphql",
-    `GET ${POLICY}`,
-    `GET ${COMPARE}`,
-    "POST /graphql",
-    `POST ${REPO}/check-runs`,
-  ]);
+  // The policy, the one PR query (bob's write access comes with his review: no permission read),
+  // then the group's commits and the PRs they belong to, then the check.
+  expect(github.calls()).toEqual([`GET ${POLICY}`, "POST /graphql", `GET ${COMPARE}`, "POST /graphql", `POST ${REPO}/check-runs`]);
   // the PR named in head_ref is the one read
-  expect(github.requests.find((r) => r.path === "/graphql")!.body.variables).toMatchObject({ owner: "octo-org", repo: "octo-repo", number: 104 });
+  const query = github.requests.find((r) => r.path === "/graphql")!.body as { query: string; variables: Record<string, unknown> };
+  expect(query.query).toContain("authorCanPushToRepository");
+  expect(query.variables).toMatchObject({ owner: "octo-org", repo: "octo-repo", number: 104 });
   const check = groupCheck();
   expect(check).toMatchObject({ name: "Change Policy", head_sha: HEAD_SHA, conclusion: "success" });
   expect(check.output.title).toBe("Merge group: #104 compliant");
@@ -112,9 +110,10 @@ test("a queued compliant pull request: the group's head gets a passing `Change P
 });
 
 test("a pull request whose approval was withdrawn after it was queued fails its group, which names it and what it lacks", async () => {
-  // bob approved, the PR was queued, then his approval was dismissed: GitHub marks that review DISMISSED
-  github.on("POST", "/graphql", 200, queuedPull(104, { reviews: [{ author: "bob", state: "DISMISSED" }] }));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
+  // bob approved, the PR was queued, then his approval was dismissed: GitHub marks that review DISMISSED.
+  // He can still push, so only the withdrawal separates this from the passing group above.
+  defaultBranchPolicy();
+  github.on("POST", "/graphql", 200, queuedPull(104, { reviews: [{ author: "bob", state: "DISMISSED", canPush: true }] }));
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
   github.on("POST", `${REPO}/check-runs`, 201, { id: 91 });
@@ -125,41 +124,52 @@ test("a pull request whose approval was withdrawn after it was queued fails its 
   expect(check.conclusion).toBe("failure");
   expect(check.output.title).toBe("Merge group: #104 not compliant");
   expect(check.output.summary).toContain("### ❌ #104 Queued change 104 — Standard change: 1 of 2 requirements missing\n\n- ❌ **1 peer approval**: has 0 of 1");
+  expect(recorded).toEqual([expect.objectContaining({ conclusion: "failure", pulls: [expect.objectContaining({ number: 104, passed: false, changeClass: "standard" })] })]);
+});
+
+test("a pull request into a branch other than the default one is judged by its base branch's policy", async () => {
+  // The default branch (develop) has a broken policy; main's is valid. Judged by develop's, the group would fail.
+  defaultBranchPolicy("approvals:\n  stale: never\n");
+  github.on("POST", "/graphql", 200, queuedPull(104, { defaultBranch: "develop" }));
+  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
+  github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
+  github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
+  github.on("POST", `${REPO}/check-runs`, 201, { id: 98 });
+
+  await probot.receive(checksRequested());
+
+  expect(github.calls()).toEqual([`GET ${POLICY}`, "POST /graphql", `GET ${POLICY_AT_MAIN}`, `GET ${COMPARE}`, "POST /graphql", `POST ${REPO}/check-runs`]);
+  expect(groupCheck()).toMatchObject({ head_sha: HEAD_SHA, conclusion: "success", output: { title: "Merge group: #104 compliant" } });
 });
 
 test("a group of several pull requests counts each one whose changes it carries: all compliant", async () => {
+  defaultBranchPolicy();
   github.on("POST", "/graphql", 200, queuedPull(104));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 2, commits: [{ sha: C103 }, { sha: C104 }] });
   // a commit may also belong to a closed PR or one into another branch: those are not in the group
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C103, pulls: [103] }, { sha: C104, pulls: [104] }]));
+  defaultBranchPolicy();
   github.on("POST", "/graphql", 200, queuedPull(103, { files: ["docs/other.md"] }));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
   github.on("POST", `${REPO}/check-runs`, 201, { id: 92 });
 
   await probot.receive(checksRequested());
 
-  expect(github.calls()).toEqual([
-    "POST /graphql",
-    `GET ${POLICY}`,
-    `GET ${COMPARE}`,
-    "POST /graphql",
-    "POST /graphql",
-    `GET ${POLICY}`,
-    `POST ${REPO}/check-runs`,
-  ]);
+  expect(github.calls()).toEqual([`GET ${POLICY}`, "POST /graphql", `GET ${COMPARE}`, "POST /graphql", `GET ${POLICY}`, "POST /graphql", `POST ${REPO}/check-runs`]);
+  // each member's own query: #104 (named in head_ref) first, then #103 found among the group's commits
+  const pullQueries = github.requests.filter((r) => r.path === "/graphql").map((r) => (r.body as { variables: Record<string, unknown> }).variables.number);
+  expect(pullQueries).toEqual([104, undefined, 103]);
   const check = groupCheck();
   expect(check.conclusion).toBe("success");
   expect(check.output.title).toBe("Merge group: all 2 pull requests compliant");
 });
 
 test("a group of several pull requests fails when one of them does, naming that one", async () => {
+  defaultBranchPolicy();
   github.on("POST", "/graphql", 200, queuedPull(104));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
   github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 2, commits: [{ sha: C103 }, { sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C103, pulls: [103] }, { sha: C104, pulls: [104] }]));
+  defaultBranchPolicy();
   github.on("POST", "/graphql", 200, queuedPull(103, { files: ["src/payments.ts"], reviews: [] }));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
   github.on("POST", `${REPO}/check-runs`, 201, { id: 93 });
 
   await probot.receive(checksRequested());
@@ -175,13 +185,14 @@ test("a group of several pull requests fails when one of them does, naming that 
 });
 
 test("a repository without a policy gets no check", async () => {
-  github.on("POST", "/graphql", 200, queuedPull(104));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", null, "main");
+  defaultBranchPolicy(null);
   github.file("octo-org", ".github", ".github/change-policy.yml", null);
+  github.on("POST", "/graphql", 200, queuedPull(104));
 
   await probot.receive(checksRequested());
 
-  expect(github.calls()).toEqual(["POST /graphql", `GET ${POLICY}`, "GET /repos/octo-org/.github/contents/.github%2Fchange-policy.yml"]);
+  // The query still runs: it tells whether the PR's base is the default branch (it is: no second read).
+  expect(github.calls()).toEqual([`GET ${POLICY}`, "GET /repos/octo-org/.github/contents/.github%2Fchange-policy.yml", "POST /graphql"]);
 });
 
 test("merge_group destroyed: nothing to do", async () => {
@@ -191,6 +202,7 @@ test("merge_group destroyed: nothing to do", async () => {
 
 describe("fail closed", () => {
   test("the pull request cannot be read: the group fails, saying why", async () => {
+    defaultBranchPolicy();
     github.on("POST", "/graphql", 502, { message: "Server Error" });
     github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
     github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
@@ -205,8 +217,8 @@ describe("fail closed", () => {
   });
 
   test("the group's commits cannot be read: failure, never a pass", async () => {
+    defaultBranchPolicy();
     github.on("POST", "/graphql", 200, queuedPull(104));
-    github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
     github.on("GET", COMPARE, 500, { message: "Server Error" });
     github.on("POST", `${REPO}/check-runs`, 201, { id: 95 });
 
@@ -219,8 +231,8 @@ describe("fail closed", () => {
   });
 
   test("an invalid policy fails the group with its problems", async () => {
+    defaultBranchPolicy("approvals:\n  stale: never\n");
     github.on("POST", "/graphql", 200, queuedPull(104));
-    github.file("octo-org", "octo-repo", ".github/change-policy.yml", "approvals:\n  stale: never\n", "main");
     github.on("GET", COMPARE, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
     github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
     github.on("POST", `${REPO}/check-runs`, 201, { id: 96 });
@@ -242,10 +254,8 @@ test("Re-run on a merge group's check evaluates the group again (the entry's par
   payload.check_run.pull_requests = [];
   payload.check_run.check_suite.head_branch = `gh-readonly-queue/main/pr-104-${PARENT_SHA}`;
   payload.check_run.check_suite.pull_requests = [];
-  // The pull request evaluation also looks at Re-run: no open PR has this head, so it does nothing.
-  github.on("GET", `${REPO}/commits/${HEAD_SHA}/pulls`, 200, []);
+  defaultBranchPolicy();
   github.on("POST", "/graphql", 200, queuedPull(104));
-  github.file("octo-org", "octo-repo", ".github/change-policy.yml", "", "main");
   const compare = `${REPO}/compare/${PARENT_SHA}...${HEAD_SHA}?per_page=100&page=1`;
   github.on("GET", compare, 200, { status: "ahead", total_commits: 1, commits: [{ sha: C104 }] });
   github.on("POST", "/graphql", 200, groupCommits([{ sha: C104, pulls: [104] }]));
@@ -253,6 +263,8 @@ test("Re-run on a merge group's check evaluates the group again (the entry's par
 
   await probot.receive({ id: "rerun-1", name: "check_run", payload: payload as never });
 
-  expect(github.calls()).toContain(`GET ${compare}`);
+  // Only the group is evaluated: the pull request handler leaves Re-run on a queue branch alone
+  // (no lookup of the PRs at that head, no second check).
+  expect(github.calls()).toEqual([`GET ${POLICY}`, "POST /graphql", `GET ${compare}`, "POST /graphql", `POST ${REPO}/check-runs`]);
   expect(groupCheck()).toMatchObject({ head_sha: HEAD_SHA, conclusion: "success", output: { title: "Merge group: #104 compliant" } });
 });
