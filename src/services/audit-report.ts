@@ -6,7 +6,7 @@
 import type { ChangeClass } from "../config/schema.js";
 import { CHANGE_CLASSES } from "../config/schema.js";
 import type { LedgerDatabase } from "../ledger/database.js";
-import { isoUtc } from "../policy/post-review.js";
+import { isoUtc } from "../policy/time.js";
 import { auditExceptions, auditTotals, type AuditedIncident, type AuditedPull, type AuditReport, type EmergencyReview } from "../policy/audit.js";
 import { LedgerIndex } from "../dashboard/ledger-index.js";
 import { KyselyLedgerSource, type LedgerSource } from "../dashboard/ledger-source.js";
