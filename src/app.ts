@@ -9,6 +9,13 @@ import { registerPullRequestEvents } from "./handlers/pull-request.js";
 import { registerPush } from "./handlers/push.js";
 import type { BackgroundWork } from "./infra/background.js";
 import type { ServiceDependencies } from "./services/dependencies.js";
+import { recordDeployment, recordMergeGroup } from "./services/evidence.js";
+import { CHANGE_CLASSES } from "./config/schema.js";
+import type { MergeBody } from "./ledger/entries.js";
+import { subjects } from "./ledger/entries.js";
+import { firstEntryOf } from "./ledger/read.js";
+import { activeFreezes } from "./policy/freezes.js";
+import type { PullRef } from "./policy/refs.js";
 import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
 import { registerMergeGroup } from "./handlers/merge-group.js";
 
@@ -21,7 +28,8 @@ export type ChangePolicyApp = ((app: Probot) => void) & {
   drain(): Promise<void>;
 };
 
-export function createApp(deps: ServiceDependencies & { background: BackgroundWork }): ChangePolicyApp {
+export function createApp(given: ServiceDependencies & { background: BackgroundWork }): ChangePolicyApp {
+  const deps = withLedgerWiring(given);
   const { background } = deps;
   const load = (app: Probot): void => {
     background.log = app.log;
@@ -38,4 +46,29 @@ export function createApp(deps: ServiceDependencies & { background: BackgroundWo
     pending: () => background.pending(),
     drain: () => background.drain(),
   });
+}
+
+/** The deployment gate and merge queue read and write the ledger and the policy's freezes through these. */
+function withLedgerWiring<T extends ServiceDependencies>(deps: T): T {
+  const { ledger, ledgerDatabase } = deps;
+  const mergeEntryOf = ledgerDatabase
+    ? async (pull: PullRef) => {
+        const database = ledgerDatabase();
+        if (!database) return null;
+        const entry = await firstEntryOf(database, `${pull.owner}/${pull.repo}`, subjects.pull(pull.number), "merge");
+        if (!entry) return null;
+        const body = entry.body as unknown as MergeBody;
+        return { conclusion: body.check_conclusion, changeClass: CHANGE_CLASSES.find((c) => c === body.class) ?? null };
+      }
+    : undefined;
+  return {
+    ...deps,
+    deploymentGate: {
+      activeFreezes: (config, now, where) => activeFreezes(config, now, where),
+      ...(ledger ? { record: (decision) => recordDeployment(ledger, decision) } : {}),
+      ...(mergeEntryOf ? { mergeEntryOf } : {}),
+      ...deps.deploymentGate,
+    },
+    mergeGroup: { ...(ledger ? { record: (check) => recordMergeGroup(ledger, check) } : {}), ...deps.mergeGroup },
+  };
 }

@@ -19,6 +19,10 @@ import { createLogger, runInDelivery, type LoggerOptions } from "./logging.js";
 import { metricsText, recordError } from "./metrics.js";
 import { sweepJob } from "./services/sweep.js";
 import { parseSettings, type Settings } from "./settings.js";
+import { dashboardFromEnv } from "./dashboard/dashboard.js";
+import { ledgerAnchorJob, parseAnchorRepository } from "./ledger/anchor.js";
+import { openLedgerDatabase } from "./ledger/database.js";
+import { createLedgerRecorder, ledgerReadinessDetail } from "./ledger/recorder.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -119,7 +123,24 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   const lock: Lock = createLock(redis ? { redis } : {});
   const throttleConnection = redis ? new Bottleneck.IORedisConnection({ client: redis as never }) : undefined;
   throttleConnection?.on("error", (error: Error) => log.error({ err: error }, "Redis error in the shared rate limiter"));
-  const app = options.app ?? createApp({ now: () => new Date(), appId: settings.appId, background: backgroundWork(settings, redis) });
+  // The evidence ledger (SPEC §10): opened in the background and retried, so a database that is down
+  // at start-up delays entries (they wait, counted, on /readyz), never verdicts.
+  const recorder = createLedgerRecorder({ open: () => openLedgerDatabase(settings.ledger), log: log.child({ component: "ledger" }) });
+  const ledgerDatabase = () => recorder.database;
+  const app =
+    options.app ??
+    createApp({ now: () => new Date(), appId: settings.appId, background: backgroundWork(settings, redis), ledger: recorder, ledgerDatabase });
+  // The compliance dashboard (SPEC §11), when its settings are present; it reads the same database.
+  const dashboard = dashboardFromEnv(options.env ?? process.env, {
+    database: {
+      get db() {
+        const database = ledgerDatabase();
+        if (!database) throw new Error("the ledger database is not open yet");
+        return database.db;
+      },
+    },
+    log: log.child({ component: "dashboard" }),
+  });
   const Octokit = octokitClass(throttleConnection ? { throttleConnection } : {});
 
   const server = new Server({
@@ -164,7 +185,9 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     }
     if (path === "/readyz") {
       const problem = shuttingDown ? "shutting down" : redis ? await redisProblem(redis) : undefined;
-      res.writeHead(problem ? 503 : 200, { "content-type": "text/plain" }).end(problem ? `not ready: ${problem}\n` : "ready\n");
+      // The ledger never makes the app unready: checks are still published while entries wait.
+      const ledger = ledgerReadinessDetail(recorder.status());
+      res.writeHead(problem ? 503 : 200, { "content-type": "text/plain" }).end(problem ? `not ready: ${problem}\n${ledger}\n` : `ready\n${ledger}\n`);
       return true;
     }
     if (path === "/metrics") {
@@ -175,6 +198,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     return false;
   });
 
+  if (dashboard) server.addHandler(dashboard.handle);
   for (const handler of options.httpHandlers ?? []) server.addHandler(handler);
 
   const httpServer = await server.start();
@@ -220,6 +244,8 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
       if (!clean) httpServer.closeAllConnections();
       if (!clean) log.error({ inFlight: inFlight.size, abandoned: inFlight.labels() }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
       await lock.close();
+      await dashboard?.close();
+      await recorder.close();
       // Redis may be the reason we stop: never wait on it for long, and stop its reconnect loop.
       await Promise.race([Promise.all([throttleConnection?.disconnect(false), redis?.quit()]).catch(() => undefined), sleep(1000)]);
       redis?.disconnect();
@@ -228,7 +254,12 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     },
   };
   // SPEC §3: sweeps run on a timer inside the server, on one replica at a time (SWEEP_INTERVAL_MINUTES, 0 = off).
-  const jobs = [...(settings.sweepIntervalMinutes > 0 ? [sweepJob(settings)] : []), ...(options.jobs ?? [])];
+  const jobs = [
+    ...(settings.sweepIntervalMinutes > 0 ? [sweepJob(settings, { ledger: recorder })] : []),
+    // Once a day the newest seq/hash goes to a pinned issue, where whoever controls the database cannot rewrite it.
+    ...(settings.ledger.anchorRepository ? [ledgerAnchorJob({ repository: parseAnchorRepository(settings.ledger.anchorRepository)!, ledger: ledgerDatabase })] : []),
+    ...(options.jobs ?? []),
+  ];
   for (const job of jobs) running.startPeriodic(job);
   return running;
 }

@@ -2,6 +2,7 @@
 // else the organisation's `.github` repository, following `_extends` (Probot's conventions), with
 // arrays replaced rather than concatenated. Probot's context.config() reads the default branch and
 // concatenates arrays, which would let a PR's base branch be ignored, so it is not used.
+import { createHash } from "node:crypto";
 import type { Config } from "../config/schema.js";
 import {
   CONFIG_PATH,
@@ -14,10 +15,17 @@ import {
 } from "../config/load.js";
 import { readFile, type GitHubClient } from "./client.js";
 
+/** `blobSha`: git's blob id of the repository's (or organisation's) own file as read, for the ledger. */
 export type PolicyLookup =
   | { kind: "none" }
-  | { kind: "invalid"; problems: ConfigProblem[]; sources: string[] }
-  | { kind: "ok"; config: Config; sources: string[] };
+  | { kind: "invalid"; problems: ConfigProblem[]; sources: string[]; blobSha: string }
+  | { kind: "ok"; config: Config; sources: string[]; blobSha: string };
+
+/** What `git hash-object` (and GitHub's blob sha) says of a file's text. */
+export function gitBlobSha(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
 
 import type { RepoRef } from "./types.js";
 export type { RepoRef };
@@ -33,6 +41,7 @@ export async function loadPolicyConfig(octokit: GitHubClient, where: RepoRef & {
     source = `${where.owner}/${ORG_CONFIG_REPO}:${CONFIG_PATH}`;
   }
   if (first === null) return { kind: "none" };
+  const blobSha = gitBlobSha(first);
 
   // Walk the `_extends` chain; the repository's own file ends up last so that it wins.
   const chain: ConfigFile[] = [];
@@ -40,7 +49,7 @@ export async function loadPolicyConfig(octokit: GitHubClient, where: RepoRef & {
   const visited = new Set<string>();
   while (text !== null) {
     const parsed = parseConfigFile(text, source);
-    if (!parsed.ok) return { kind: "invalid", problems: parsed.problems, sources: [source, ...chain.map((c) => c.source)] };
+    if (!parsed.ok) return { kind: "invalid", problems: parsed.problems, sources: [source, ...chain.map((c) => c.source)], blobSha };
     chain.unshift(parsed.value);
     const ext = parsed.value.raw._extends;
     if (ext === undefined) break;
@@ -49,6 +58,7 @@ export async function loadPolicyConfig(octokit: GitHubClient, where: RepoRef & {
       kind: "invalid" as const,
       problems: [{ source, path: "_extends", message }],
       sources: chain.map((c) => c.source),
+      blobSha,
     });
     if (typeof target === "string") return fail(target);
     const key = `${target.owner}/${target.repo}:${target.path}`.toLowerCase();
@@ -62,5 +72,5 @@ export async function loadPolicyConfig(octokit: GitHubClient, where: RepoRef & {
   }
   const sources = chain.map((c) => c.source);
   const resolved = resolveConfig(chain);
-  return resolved.ok ? { kind: "ok", config: resolved.value, sources } : { kind: "invalid", problems: resolved.problems, sources };
+  return resolved.ok ? { kind: "ok", config: resolved.value, sources, blobSha } : { kind: "invalid", problems: resolved.problems, sources, blobSha };
 }

@@ -17,8 +17,8 @@ import type { ExistingCheck, PullRef } from "./types.js";
 
 export type PullContext =
   | { kind: "no-policy"; snapshot: PullSnapshot; check: ExistingCheck | null }
-  | { kind: "invalid-policy"; snapshot: PullSnapshot; check: ExistingCheck | null; problems: ConfigProblem[] }
-  | { kind: "ready"; snapshot: PullSnapshot; check: ExistingCheck | null; config: Config; sources: string[] };
+  | { kind: "invalid-policy"; snapshot: PullSnapshot; check: ExistingCheck | null; problems: ConfigProblem[]; policyBlobSha: string }
+  | { kind: "ready"; snapshot: PullSnapshot; check: ExistingCheck | null; config: Config; sources: string[]; policyBlobSha: string };
 
 export interface ReadOptions {
   appId?: number;
@@ -49,11 +49,11 @@ async function withPolicy(
   installationId: number | undefined,
 ): Promise<PullContext> {
   if (policy.kind === "none") return { kind: "no-policy", snapshot, check };
-  if (policy.kind === "invalid") return { kind: "invalid-policy", snapshot, check, problems: policy.problems };
+  if (policy.kind === "invalid") return { kind: "invalid-policy", snapshot, check, problems: policy.problems, policyBlobSha: policy.blobSha };
   const members = { ...teamMembersRead };
   // Only when the base branch's policy names teams the query did not ask for (the base changed).
   for (const team of lookupsFor(policy.config).teams) members[team] ??= await teamMembers(octokit, team, installationId);
   const groups = expandGroups(policy.config, members);
   const complete = await withRegisterIssue(octokit, { ...snapshot, groups }, policy.config);
-  return { kind: "ready", snapshot: complete, check, config: policy.config, sources: policy.sources };
+  return { kind: "ready", snapshot: complete, check, config: policy.config, sources: policy.sources, policyBlobSha: policy.blobSha };
 }

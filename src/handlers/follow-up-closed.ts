@@ -19,6 +19,7 @@ export function registerFollowUpClosed(app: Probot, deps: ServiceDependencies): 
       closedBy: context.payload.sender.login.toLowerCase(),
       closedAt: issue.closed_at ?? isoUtc(deps.now()),
       ...(installationId ? { installationId } : {}),
+      ...(deps.ledger ? { ledger: deps.ledger } : {}),
       log,
     });
   });

@@ -9,6 +9,6 @@ export function registerMergedPull(app: Probot, deps: ServiceDependencies): void
     const pr = context.payload.pull_request;
     if (!pr.merged) return;
     const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
-    await handleMergedPull(octokit, { pull: { ...context.repo(), number: pr.number }, baseRef: pr.base.ref, ...(installationId ? { installationId } : {}) }, deps, log);
+    await handleMergedPull(octokit, { pull: { ...context.repo(), number: pr.number }, baseRef: pr.base.ref, mergeCommitSha: pr.merge_commit_sha ?? null, ...(installationId ? { installationId } : {}) }, deps, log);
   });
 }

@@ -92,3 +92,17 @@ export async function ledgerExtent(handle: LedgerDatabase): Promise<{ count: num
     lastSeq: row?.last == null ? null : Number(row.last),
   };
 }
+
+/** The first entry of `kind` about `subject` in `repository` (e.g. a pull request's `merge`), or null. */
+export async function firstEntryOf(handle: LedgerDatabase, repository: string, subject: string, kind: LedgerKind): Promise<LedgerEntry | null> {
+  const row = await handle.db
+    .selectFrom("ledger_entries")
+    .select(COLUMNS)
+    .where("repository", "=", repository.toLowerCase())
+    .where("subject", "=", subject)
+    .where("kind", "=", kind)
+    .orderBy("seq", "asc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? rowToEntry(row) : null;
+}

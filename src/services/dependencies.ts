@@ -1,6 +1,8 @@
 // What every service needs from the process that runs it (server, CLI, tests). Built once in
 // src/app.ts (or by a command) and passed down; nothing here is created at import time.
 import type { BackgroundWork } from "../infra/background.js";
+import type { LedgerDatabase } from "../ledger/database.js";
+import type { LedgerWriter } from "./evidence.js";
 import type { DeploymentGateDeps } from "./deployment-gate.js";
 import type { MergeGroupDeps } from "./merge-group.js";
 
@@ -19,6 +21,10 @@ export interface ServiceDependencies {
    * services) evaluations run inline, within the delivery.
    */
   background?: BackgroundWork;
+  /** The evidence ledger (SPEC §10): every decision is recorded when there is one. */
+  ledger?: LedgerWriter;
+  /** The ledger's database once open (the deployment gate reads `merge` entries); null while it is not. */
+  ledgerDatabase?: () => LedgerDatabase | null;
   deploymentGate?: DeploymentGateWiring;
   mergeGroup?: MergeGroupWiring;
 }

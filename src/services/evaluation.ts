@@ -10,6 +10,7 @@ import { readPullContext, type PullContext } from "../github/pull-context.js";
 import { openPullsAtHead } from "../github/commit-pulls.js";
 import type { PullRef } from "../github/types.js";
 import type { ServiceDependencies } from "./dependencies.js";
+import { recordCheck } from "./evidence.js";
 import { recordCheckWrite, recordError, recordEvaluation, recordEvaluationSpending } from "../metrics.js";
 import { evaluatePull, type Verdict } from "../policy/evaluate.js";
 import { renderConfigProblems, renderError, renderVerdict, type CheckOutput } from "../render/check-output.js";
@@ -74,6 +75,14 @@ export async function evaluatePullRequest(
     const changeClass = verdict?.changeClass;
     const result = await publishCheck(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, check, deps.now());
     recordCheckWrite(output.conclusion, result !== "unchanged");
+    if (result !== "unchanged") {
+      const ctx = judgement.context;
+      const judged =
+        verdict && ctx.kind === "ready"
+          ? { config: ctx.config, snapshot: ctx.snapshot, verdict, policyBlobSha: ctx.policyBlobSha }
+          : { reason: "invalid_config" as const, policyBlobSha: ctx.kind === "invalid-policy" ? ctx.policyBlobSha : null };
+      recordCheck(deps.ledger, { ...pull, headSha }, output, judged, result === "updated" ? (check?.id ?? null) : null);
+    }
     recordEvaluation(changeClass ?? "invalid_config", output.conclusion, seconds());
     log.info({ verdict: output.conclusion, changeClass, title: output.title, result }, "pull request evaluated");
     return { result, output, ...(changeClass ? { changeClass } : {}) };
@@ -86,6 +95,7 @@ export async function evaluatePullRequest(
     const output = renderError(reason, remedy);
     await publishCheck(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, null, deps.now());
     recordCheckWrite(output.conclusion, true);
+    recordCheck(deps.ledger, { ...pull, headSha }, output, { reason: "error", policyBlobSha: null }, null);
     recordEvaluation("error", output.conclusion, seconds());
     return { result: "created", output };
   }

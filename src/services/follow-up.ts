@@ -30,6 +30,7 @@ import {
   reopenedUnverifiedComment,
 } from "../render/follow-up.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
+import { recordFollowUp, type LedgerWriter } from "./evidence.js";
 
 /** Opens the follow-up issue (once) and links it from the pull request (once); nothing when the class has no review. */
 export async function openPostImplementationReview(octokit: GitHubClient, merged: MergedPullContext): Promise<void> {
@@ -69,6 +70,7 @@ export async function openPostImplementationReview(octokit: GitHubClient, merged
     },
   );
   const issueRef = { ...target, number: opened.issue.number, url: opened.issue.url };
+  if (opened.created) recordFollowUp(merged.ledger, pr, { event: "opened", issue: `${target.owner}/${target.repo}#${opened.issue.number}`, due_at: terms.due, actor: snapshot.mergedBy ?? null });
   log.info({ followUp: `${target.owner}/${target.repo}#${opened.issue.number}`, created: opened.created, due: terms.due }, "post-implementation review");
   if (opened.assigneesDropped) {
     log.warn({ followUp: issueRef.number }, "GitHub refused the follow-up's assignees (not collaborators of the repository); opened unassigned");
@@ -88,12 +90,18 @@ export interface FollowUpClosed {
   closedAt: string;
   installationId?: number;
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void };
+  ledger?: LedgerWriter;
 }
 
 /** A member of `from` completes the review (recorded with its timing); anyone else's close is undone. */
 export async function handleFollowUpClosed(octokit: GitHubClient, closed: FollowUpClosed): Promise<void> {
   const { issue, terms, closedBy, closedAt, log } = closed;
   const where = { owner: issue.owner, repo: issue.repo, issue_number: issue.number };
+  const evidence = { issue: `${issue.owner}/${issue.repo}#${issue.number}`, due_at: terms.due, actor: closedBy };
+  // Recorded once: the comment's marker says whether this close was already handled (a redelivery).
+  const once = (event: "completed" | "reopened", extra: object = {}) => (wrote: boolean) => {
+    if (wrote) recordFollowUp(closed.ledger, terms.pr, { event, ...evidence, ...extra });
+  };
   // The group's members come from the pull request's repository's current policy (its default branch).
   const policy = await loadPolicyConfig(octokit, { owner: terms.pr.owner, repo: terms.pr.repo });
   if (policy.kind !== "ok") {
@@ -103,18 +111,21 @@ export async function handleFollowUpClosed(octokit: GitHubClient, closed: Follow
         : `the policy of ${terms.pr.owner}/${terms.pr.repo} is invalid`;
     log.warn({ closedBy, reason }, "follow-up closed but the policy cannot be read; reopening");
     await reopen(octokit, where);
-    await commentOnce(octokit, where, commentMarker("reopened", closedAt), reopenedUnverifiedComment(closedBy, closedAt, reason));
+    once("reopened")(await commentOnce(octokit, where, commentMarker("reopened", closedAt), reopenedUnverifiedComment(closedBy, closedAt, reason)));
     return;
   }
   if (await isGroupMember(octokit, policy.config, terms.from, closedBy, closed.installationId)) {
     const timing = completionTiming(terms.due, closedAt);
     log.info({ closedBy, onTime: timing.onTime }, "post-implementation review completed");
-    await commentOnce(octokit, where, commentMarker("completed", closedAt), completedComment(closedBy, closedAt, timing.text));
+    const lateBy = Math.max(0, Math.round((new Date(closedAt).getTime() - new Date(terms.due).getTime()) / 60_000));
+    once("completed", { on_time: timing.onTime, ...(timing.onTime ? {} : { late_by_minutes: lateBy }) })(
+      await commentOnce(octokit, where, commentMarker("completed", closedAt), completedComment(closedBy, closedAt, timing.text)),
+    );
     return;
   }
   log.info({ closedBy, group: terms.from }, "follow-up closed by a non-member; reopening");
   await reopen(octokit, where);
-  await commentOnce(octokit, where, commentMarker("reopened", closedAt), reopenedComment(policy.config, terms, closedBy, closedAt));
+  once("reopened")(await commentOnce(octokit, where, commentMarker("reopened", closedAt), reopenedComment(policy.config, terms, closedBy, closedAt)));
 }
 
 async function reopen(octokit: GitHubClient, where: { owner: string; repo: string; issue_number: number }): Promise<void> {

@@ -16,6 +16,7 @@ import {
   bypassIncidentMarker,
   incidentRepository,
   isWatchedBranch,
+  messageHeadline,
   pushIncidentMarker,
   unauthorizedCommits,
   type PushedCommit,
@@ -25,6 +26,8 @@ import { defaultConfig, type Config } from "../config/schema.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
 import { isZeroSha } from "../policy/incidents.js";
 import type { ServiceDependencies } from "./dependencies.js";
+import { recordIncident, type LedgerWriter } from "./evidence.js";
+import type { IncidentBody } from "../ledger/entries.js";
 
 const BRANCH_PREFIX = "refs/heads/";
 
@@ -92,7 +95,15 @@ export async function reportUnauthorizedPush(octokit: GitHubClient, push: PushFa
     totalCommits: commits.length,
     marker,
   };
-  await fileIncident("direct_push", octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log);
+  const evidence: Omit<IncidentBody, "issue"> = {
+    type: "push",
+    branch,
+    pusher: push.sender,
+    sha: push.after,
+    commits: unauthorized.map((c) => ({ sha: c.sha, author: c.authorLogin ?? c.authorName, message: messageHeadline(c.message) })),
+    reason: push.forced ? "force push to a watched branch" : `${unauthorized.length} commit(s) not in any merged pull request`,
+  };
+  await fileIncident("direct_push", octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log, { ledger: deps.ledger, body: evidence });
 }
 
 /** A merge that bypassed the `Change Policy` check (the caller has excluded emergency changes). */
@@ -113,7 +124,16 @@ export async function reportBypassMerge(octokit: GitHubClient, merged: MergedPul
     missing: missingRequirements(verdict),
     marker,
   };
-  await fileIncident("bypass", octokit, config, where, marker, bypassIncidentTitle(incident), bypassIncidentBody(incident), log);
+  const evidence: Omit<IncidentBody, "issue"> = {
+    type: "bypass",
+    branch: snapshot.baseRef,
+    pusher: snapshot.mergedBy ?? null,
+    sha: snapshot.headSha,
+    commits: [],
+    pull_number: snapshot.number,
+    reason: `merged while the Change Policy check was ${check?.conclusion ?? check?.status ?? "missing"}`,
+  };
+  await fileIncident("bypass", octokit, config, where, marker, bypassIncidentTitle(incident), bypassIncidentBody(incident), log, { ledger: merged.ledger, body: evidence });
 }
 
 async function fileIncident(
@@ -125,6 +145,7 @@ async function fileIncident(
   title: string,
   body: string,
   log: MergedPullContext["log"],
+  evidence: { ledger: LedgerWriter | undefined; body: Omit<IncidentBody, "issue"> },
 ): Promise<void> {
   const target = incidentRepository(config, where);
   const labels = config.incidents.labels;
@@ -144,7 +165,10 @@ async function fileIncident(
     filedIn = where;
     opened = await openIssueOnce(octokit, where, find, { title, body: body.replace(marker, `${marker}\n${note}`), labels, assignees: [] });
   }
-  if (opened.created) recordIncidentOpened(kind);
+  if (opened.created) {
+    recordIncidentOpened(kind);
+    recordIncident(evidence.ledger, where, { ...evidence.body, issue: `${filedIn.owner}/${filedIn.repo}#${opened.issue.number}` });
+  }
   log.warn(
     { incident: `${filedIn.owner}/${filedIn.repo}#${opened.issue.number}`, created: opened.created },
     opened.created ? "security incident opened" : "security incident already open (redelivery)",

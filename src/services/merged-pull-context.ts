@@ -2,6 +2,7 @@
 // (config, snapshot, the check at merge time) and shared by the emergency follow-up and the
 // bypass-incident handlers, so a merge costs its reads only once.
 import type { Logger } from "probot";
+import type { LedgerWriter } from "./evidence.js";
 import type { Config } from "../config/schema.js";
 import type { Verdict } from "../policy/evaluate.js";
 import type { PullSnapshot } from "../policy/snapshot.js";
@@ -16,4 +17,6 @@ export interface MergedPullContext {
   check: ExistingCheck | null;
   now: Date;
   log: Logger;
+  /** The evidence ledger, when there is one. */
+  ledger?: LedgerWriter;
 }

@@ -9,12 +9,14 @@ import type { PullRef } from "../github/types.js";
 import { defaultConfig, postReviewOf } from "../config/schema.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import type { ServiceDependencies } from "./dependencies.js";
+import { recordMerge } from "./evidence.js";
 import { openPostImplementationReview } from "./follow-up.js";
 import { reportBypassMerge } from "./incidents.js";
 
 export interface MergedPullEvent {
   pull: PullRef;
   baseRef: string;
+  mergeCommitSha: string | null;
   installationId?: number;
 }
 
@@ -27,7 +29,15 @@ export async function handleMergedPull(octokit: GitHubClient, merge: MergedPullE
   const config = ctx.kind === "ready" ? ctx.config : defaultConfig();
   if (ctx.kind === "invalid-policy") log.warn({ problems: ctx.problems.length }, "merged under an invalid policy");
   const verdict = evaluatePull(config, ctx.snapshot, { now: deps.now() });
-  const merged = { config, snapshot: ctx.snapshot, verdict, check: ctx.check, now: deps.now(), log };
+  recordMerge(deps.ledger, {
+    config,
+    pr: ctx.snapshot,
+    verdict,
+    checkConclusion: ctx.check?.conclusion ?? null,
+    mergeCommitSha: merge.mergeCommitSha,
+    policyBlobSha: ctx.policyBlobSha,
+  });
+  const merged = { config, snapshot: ctx.snapshot, verdict, check: ctx.check, now: deps.now(), log, ...(deps.ledger ? { ledger: deps.ledger } : {}) };
   log.info({ changeClass: verdict.changeClass, checkAtMerge: ctx.check?.conclusion ?? null }, "pull request merged");
   const reviewed = ctx.kind === "ready" && postReviewOf(config, verdict.changeClass) !== null;
   if (reviewed) await openPostImplementationReview(octokit, merged);

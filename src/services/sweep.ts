@@ -9,6 +9,7 @@
 import type { Probot } from "probot";
 import type { PeriodicJob } from "../infra/periodic-job.js";
 import type { Settings } from "../settings.js";
+import { recordFollowUp, type LedgerWriter } from "./evidence.js";
 import { statusOf, type GitHubClient } from "../github/client.js";
 import { commentOnce, listOpenIssuesWithLabel, type RepoRef } from "../github/issues.js";
 import {
@@ -36,6 +37,8 @@ export interface SweepOptions {
   /** Labels that mark follow-up issues (the first of `post_review.labels` in each repository's policy). */
   labels?: string[];
   log?: SweepLog;
+  /** The evidence ledger: each reminder and escalation written is recorded. */
+  ledger?: LedgerWriter;
 }
 
 export interface SweepOutcome {
@@ -77,12 +80,14 @@ export async function sweepRepository(octokit: GitHubClient, repo: RepoRef, opti
           outcomes.push({ repository: name, issue: issue.number, result: "not-due", overdue });
         } else if (action === "remind") {
           const wrote = await commentOnce(octokit, where, commentMarker("reminder", terms.due), reminderComment(terms, issue.assignees));
+          if (wrote) recordFollowUp(options.ledger, terms.pr, { event: "reminded", issue: `${name}#${issue.number}`, due_at: terms.due, actor: null });
           outcomes.push({ repository: name, issue: issue.number, result: wrote ? "reminded" : "already-done", overdue });
         } else {
           const late = formatDelay((options.now.getTime() - new Date(terms.due).getTime()) / 60_000);
           // Comment first, label second: the label is what later sweeps trust, so it only appears
           // once the escalation has really been said.
           const wrote = await commentOnce(octokit, where, commentMarker("overdue", terms.due), overdueComment(terms, issue.assignees, late));
+          if (wrote) recordFollowUp(options.ledger, terms.pr, { event: "overdue", issue: `${name}#${issue.number}`, due_at: terms.due, actor: null });
           await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...where, labels: [OVERDUE_LABEL] });
           outcomes.push({ repository: name, issue: issue.number, result: wrote ? "escalated" : "already-done", overdue });
         }
@@ -125,13 +130,14 @@ export async function sweepAllInstallations(app: Probot, options: SweepOptions):
 const SWEEP_LOCK_TTL_MS = 15 * 60_000;
 
 /** The server's sweep timer (SPEC §3): every SWEEP_INTERVAL_MINUTES, on one replica at a time. */
-export function sweepJob(settings: Pick<Settings, "sweepIntervalMinutes" | "sweepLabels">, now: () => Date = () => new Date()): PeriodicJob {
+export function sweepJob(settings: Pick<Settings, "sweepIntervalMinutes" | "sweepLabels">, deps: { now?: () => Date; ledger?: LedgerWriter } = {}): PeriodicJob {
+  const now = deps.now ?? (() => new Date());
   return {
     name: "post-review-sweep",
     intervalMs: settings.sweepIntervalMinutes * 60_000,
     lockTtlMs: SWEEP_LOCK_TTL_MS,
     async run(probot, log) {
-      const outcomes = await sweepAllInstallations(probot, { now: now(), labels: settings.sweepLabels, log });
+      const outcomes = await sweepAllInstallations(probot, { now: now(), labels: settings.sweepLabels, log, ...(deps.ledger ? { ledger: deps.ledger } : {}) });
       const errors = outcomes.filter((o) => o.result === "error").length;
       const followUps = outcomes.filter((o) => o.issue !== null && o.result !== "error");
       recordFollowUps(followUps.length, followUps.filter((o) => o.overdue).length);
