@@ -65,7 +65,7 @@ export interface Exception {
     | "emergency-review-open"
     | "emergency-review-missing"
     | "incident"
-    // From the evidence ledger (src/ledger/audit.ts): what changed after the merge, what is not recorded.
+    // From the evidence ledger compared with GitHub now (src/services/audit-report.ts): what changed after the merge, what is not recorded.
     | "description-edited-after-merge"
     | "labels-changed-after-merge"
     | "policy-changed-after-merge"
@@ -228,4 +228,6 @@ export interface AuditReport {
   apiRequests: number;
   /** Where each merge's verdict comes from: GitHub now (default), or the ledger's entry written at merge. */
   source?: "github" | "ledger";
+  /** A ledger report: whether GitHub now was read for the exceptions (edits after merge, merges without an entry). */
+  comparedWithGitHub?: boolean;
 }

@@ -23,7 +23,7 @@ export function renderMarkdown(r: AuditReport): string {
     "",
     `- **Period (merge time, UTC):** ${r.since} – ${r.until}`,
     r.source === "ledger"
-      ? `- **Generated:** ${r.generatedAt}, from the evidence ledger (what the app recorded at each merge), compared with GitHub now`
+      ? `- **Generated:** ${r.generatedAt}, from the evidence ledger (each merge as recorded at that moment)${r.comparedWithGitHub ? ", compared with GitHub now" : "; not compared with GitHub now, so edits after the merge and merges with no entry are not listed"}`
       : `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
     r.source === "ledger"
       ? `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR as judged at its merge`

@@ -80,7 +80,7 @@ export async function auditReportFromLedger(index: LedgerIndex, ledger: LedgerSo
   for (const [number, entry] of ordered) {
     const b = obj(entry.body);
     const changeClass = (CHANGE_CLASSES as readonly string[]).includes(String(b.class)) ? (b.class as ChangeClass) : "normal";
-    const mergedAt = isoUtc(new Date(mergedAtOf(entry)));
+    const mergedAt = utc(mergedAtOf(entry));
     const approvals = Array.isArray(b.approvals) ? b.approvals.map(obj) : [];
     const approvers = approvals.length
       ? approvals.filter((a) => a.counted === true).map((a) => ({ login: str(a.reviewer) ?? "?", groups: strings(a.groups) }))
@@ -91,7 +91,7 @@ export async function auditReportFromLedger(index: LedgerIndex, ledger: LedgerSo
     if (changeClass === "emergency") {
       const followUp = followUps.get(number);
       // Without a follow-up the review is missing; it was due the policy's default time after the merge.
-      const due = followUp?.dueAt ? utc(followUp.dueAt) : dueTime(mergedAt, withinHours);
+      const due = followUp?.dueAt ? utc(followUp.dueAt) : Number.isNaN(Date.parse(mergedAt)) ? mergedAt : dueTime(mergedAt, withinHours);
       const issueNumber = followUp ? Number(/#(\d+)$/.exec(followUp.issue)?.[1]) : NaN;
       emergencyReview = {
         status: !followUp ? "missing" : followUp.status === "completed late" ? "late" : followUp.status === "completed on time" ? "on time" : followUp.status,

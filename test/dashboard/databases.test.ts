@@ -36,13 +36,13 @@ describe.each(["sqlite", "postgres"] as const)("the dashboard on %s", (name) => 
       expect((await buildChange(context, "acme/payments", 12)).entries.map((e) => e.kind)).toEqual(["check", "check", "merge", "check"]);
       const report = await auditReportFromLedger(context.index, context.source, { repository: "acme/payments", since: new Date(quarter.since), until: new Date(quarter.until), now: NOW, webBaseUrl: WEB });
       expect(report.pulls.map((p) => [p.number, p.mergedAt, p.checkConclusion])).toEqual([
-        [12, "2026-10-06T10:00:00.000Z", "success"],
-        [13, "2026-10-20T08:05:00.000Z", "success"],
-        [14, "2026-11-03T14:30:00.000Z", "success"],
-        [15, "2026-11-10T11:20:00.000Z", "failure"],
-        [16, "2026-11-20T09:00:00.000Z", "success"],
+        [12, "2026-10-06T10:00:00Z", "success"],
+        [13, "2026-10-20T08:05:00Z", "success"],
+        [14, "2026-11-03T14:30:00Z", "success"],
+        [15, "2026-11-10T11:20:00Z", "failure"],
+        [16, "2026-11-20T09:00:00Z", "success"],
       ]);
-      expect(report.incidents.map((i) => i.createdAt)).toEqual(["2026-11-10T11:21:00.000Z", "2026-11-12T16:00:00.000Z"]);
+      expect(report.incidents.map((i) => i.createdAt)).toEqual(["2026-11-10T11:21:00Z", "2026-11-12T16:00:00Z"]);
 
       // Someone with database access edits a merge's verdict: the overview says where the chain breaks.
       await tamper(ledger.handle, `update ledger_entries set body = ${ledger.handle.dialect === "postgres" ? `jsonb_set(body, '{check_conclusion}', '"success"')` : `json_set(body, '$.check_conclusion', 'success')`} where seq = 17`);

@@ -143,7 +143,7 @@ describe("the audit report from the ledger", () => {
     expect(markdown).toContain("# Change audit report: acme/payments");
     expect(markdown).toContain("from the evidence ledger (each merge as recorded at that moment)");
     expect(markdown).toContain("`main`: as recorded at merge: blob bbbbbbbbbbbb");
-    expect(renderAuditReport(report, "csv").split("\r\n")[1]).toMatch(/^pull_request,12,Change number 12,dave,2026-10-06T10:00:00.000Z,carol,normal,success,cto; bob,/);
+    expect(renderAuditReport(report, "csv").split("\r\n")[1]).toMatch(/^pull_request,12,Change number 12,dave,2026-10-06T10:00:00Z,carol,normal,success,cto; bob,/);
   });
 });
 
