@@ -108,7 +108,7 @@ describe("ledger commands on a SQLite DATA_DIR", () => {
 
     const short = await cli(["ledger", "prune", "--before", "2025-02-01"], { ...env, LEDGER_RETENTION_DAYS: "30" });
     expect(short.code).toBe(2);
-    expect(short.stderr.at(-1)).toContain("LEDGER_RETENTION_DAYS must be a whole number of days from 365");
+    expect(short.stderr.at(-1)).toContain("LEDGER_RETENTION_DAYS: must be a whole number of days from 365");
 
     const pruned = await cli(["ledger", "prune", "--before", "2025-02-01"], { ...env, LEDGER_RETENTION_DAYS: "365" });
     expect(pruned.stderr).toContain("Verifying the ledger before pruning…");
