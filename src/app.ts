@@ -18,6 +18,7 @@ import { activeFreezes } from "./policy/freezes.js";
 import type { PullRef } from "./policy/refs.js";
 import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
 import { registerMergeGroup } from "./handlers/merge-group.js";
+import { registerVerificationEvents } from "./handlers/verification-events.js";
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
 export type ChangePolicyApp = ((app: Probot) => void) & {
@@ -40,6 +41,7 @@ export function createApp(given: ServiceDependencies & { background: BackgroundW
     registerInstallation(app, deps);
     registerDeploymentGate(app, { ...deps, ...deps.deploymentGate });
     registerMergeGroup(app, { ...deps, ...deps.mergeGroup });
+    registerVerificationEvents(app, deps);
   };
   return Object.assign(load, {
     background,
