@@ -120,6 +120,17 @@ const { runCoreBench } = await import("./evaluate-core.mjs");
 console.log("App CPU per evaluation (policy core + check text, no I/O)");
 console.table(runCoreBench());
 
+// Parsers of untrusted input (issue 14): worst time over generated inputs of up to 64 KB.
+const { fuzzTargetsMissed, runFuzzBench } = await import("./fuzz.mjs");
+const fuzzRows = runFuzzBench();
+console.log("\nParsers of untrusted input: worst time over generated inputs of up to 64 KB (best of 3 runs each)");
+console.table(fuzzRows);
+const fuzzMissed = fuzzTargetsMissed(fuzzRows);
+if (fuzzMissed.length > 0) {
+  console.error(`fuzz targets missed:\n- ${fuzzMissed.join("\n- ")}`);
+  process.exitCode = 1;
+}
+
 const listen = (server) => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server.address().port)));
 const githubPort = await listen(github);
 const probe = createServer();

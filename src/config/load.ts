@@ -1,7 +1,8 @@
 // Turns the text of one or more configuration files into a validated Config, or into a list of
 // problems that each name the file, the key path and (where possible) the YAML line. Pure: the
 // files are fetched elsewhere (src/github/config.ts, src/cli/).
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, visit, type Pair, type YAMLMap } from "yaml";
+import { Composer, isMap, isScalar, isSeq, LineCounter, Parser, YAMLParseError, visit, type CST, type Document, type Pair, type YAMLMap } from "yaml";
+import { issueMessage } from "./issue-message.js";
 import { configSchema, type Config } from "./schema.js";
 
 export const CONFIG_PATH = ".github/change-policy.yml";
@@ -38,9 +39,7 @@ export function parseConfigFile(text: string, source: string): Parsed<ConfigFile
   const deep = tooDeeplyNested(text);
   if (deep) return fail({ source, path: "", ...deep });
   const lines = new LineCounter();
-  // Duplicate keys are found below: the parser's own check compares every key with every other
-  // (6,000 keys took 0.4 s).
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const doc = withoutStackTraces(() => parseYaml(text, lines));
   const errors = doc.errors.length > 0 ? doc.errors : duplicateKeys(doc);
   if (errors.length > 0) {
     const lastText = text.trimEnd().length;
@@ -121,7 +120,7 @@ export function resolveConfig(chain: ConfigFile[]): Parsed<Config> {
     const found: { path: string[]; message: string }[] =
       issue.code === "unrecognized_keys"
         ? issue.keys.map((key) => ({ path: [...path, key], message: `unknown key "${key}" (check the spelling)` }))
-        : [{ path, message: issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : missingOrMessage(issue) }];
+        : [{ path, message: issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issueMessage(issue) }];
     return found.map(({ path: keyPath, message }): ConfigProblem => {
       const where = locate(chain, keyPath);
       return { source: where.source, path: keyPath.join("."), message, ...(where.line ? { line: where.line } : {}) };
@@ -133,14 +132,6 @@ export function resolveConfig(chain: ConfigFile[]): Parsed<Config> {
   return { ok: false, problems };
 }
 
-const KINDS: Record<string, string> = { array: "a list", object: "a mapping", string: "a text", number: "a number", boolean: "true or false" };
-
-/** zod says "expected array, received undefined" when a required key is absent; say that. */
-function missingOrMessage(issue: { code: string; message: string; expected?: unknown }): string {
-  if (issue.code !== "invalid_type" || !issue.message.endsWith("received undefined")) return issue.message;
-  return `is missing: ${KINDS[String(issue.expected)] ?? "a value"} is required here`;
-}
-
 export function parseConfigText(text: string, source: string): Parsed<Config> {
   const file = parseConfigFile(text, source);
   return file.ok ? resolveConfig([file.value]) : file;
@@ -149,6 +140,59 @@ export function parseConfigText(text: string, source: string): Parsed<Config> {
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line ? `${p.source}:${p.line}` : p.source;
   return `${where}: ${p.path || "(file)"}: ${p.message}`;
+}
+
+/** More syntax errors than anyone reads: the rest of the file is not parsed (see parseYaml). */
+const MAX_SYNTAX_ERRORS = 100;
+
+/**
+ * yaml's parseDocument, except that it stops reading after MAX_SYNTAX_ERRORS top-level syntax
+ * errors: 64 KB of "[[x]]" is 13,000 of them, and the parser spends ~20 µs on each (0.45 s).
+ * Duplicate keys are found by duplicateKeys: the parser's own check compares every key with every
+ * other (6,000 keys took 0.4 s).
+ */
+function parseYaml(text: string, lines: LineCounter): Document.Parsed {
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let syntaxErrors = 0;
+  let stoppedAt: number | undefined;
+  function* untilTooManyErrors(tokens: Generator<CST.Token>): Generator<CST.Token> {
+    for (const token of tokens) {
+      if (token.type === "error" && ++syntaxErrors > MAX_SYNTAX_ERRORS) {
+        stoppedAt = token.offset;
+        return;
+      }
+      yield token;
+    }
+  }
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(untilTooManyErrors(new Parser(lines.addNewLine).parse(text)), true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents; please use YAML.parseAllDocuments()"));
+      break;
+    }
+  }
+  // compose(…, true) always yields a document, an empty one for an empty text.
+  const parsed = doc!;
+  if (stoppedAt !== undefined) {
+    parsed.errors.push(new YAMLParseError([stoppedAt, stoppedAt + 1], "UNEXPECTED_TOKEN", `more than ${MAX_SYNTAX_ERRORS} syntax errors; the rest of the file was not read`));
+  }
+  return parsed;
+}
+
+/**
+ * The parser makes an Error object per problem it finds, and capturing their stack traces is most
+ * of its time on a broken file: 64 KB of "{}" (65,000 errors) took 0.9 s with traces, 0.27 s
+ * without. Nobody reads those traces: the problems are reported by position.
+ */
+function withoutStackTraces<T>(fn: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Keys set twice in one mapping, worded and placed as the YAML parser's own check does. */

@@ -138,7 +138,7 @@ describe("change-policy explain on bad input", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toEqual([]);
     expect(r.stderr).toEqual([
-      `${path}: pull_request.head: Invalid input: expected object, received undefined`,
+      `${path}: pull_request.head: is missing (required: object)`,
       `${path}: reviews.0.state: must be APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING`,
       `${path}: permissions.bob: Invalid option: expected one of "admin"|"maintain"|"write"|"triage"|"read"|"none"`,
       `error: ${path} is not a pull request snapshot (see \`change-policy explain --help\` for the format)`,

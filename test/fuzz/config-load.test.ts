@@ -185,6 +185,13 @@ describe("regressions found by fuzzing", () => {
     }
   });
 
+  it("a required key that is absent is called missing (zod said 'expected array, received undefined')", () => {
+    expect(parseConfigText("sections:\n  groups: {}\n", SRC)).toEqual({
+      ok: false,
+      problems: [{ source: SRC, path: "sections.groups.headings", message: "is missing (required: array)", line: 2 }],
+    });
+  });
+
   it("a key set twice is still reported where it is set again", () => {
     expect(parseConfigText("approvals: {}\nincidents: {}\napprovals: {}\n", SRC)).toEqual({
       ok: false,
