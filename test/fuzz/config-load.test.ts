@@ -185,6 +185,14 @@ describe("regressions found by fuzzing", () => {
     }
   });
 
+  it("a file of nothing but syntax errors is read up to its 100th", () => {
+    const result = parseConfigText("[[x]]".repeat(13_000), SRC);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.length).toBeGreaterThan(100);
+    expect(problems.length).toBeLessThan(200); // not 13,000
+    expect(problems[problems.length - 1]).toEqual({ source: SRC, path: "", line: 1, message: "invalid YAML: more than 100 syntax errors; the rest of the file was not read" });
+  });
+
   it("a required key that is absent is called missing (zod said 'expected array, received undefined')", () => {
     expect(parseConfigText("sections:\n  groups: {}\n", SRC)).toEqual({
       ok: false,
