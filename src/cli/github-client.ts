@@ -1,11 +1,14 @@
 // The GitHub client of the commands that talk to GitHub (audit, sweep): a token (--token or
 // GITHUB_TOKEN), or the app itself (APP_ID + PRIVATE_KEY / PRIVATE_KEY_PATH) acting as its
-// installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Retries and
-// rate-limit throttling stay on: a long audit must wait out a rate limit, not die half-way.
+// installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Requests time
+// out, are retried and wait out rate limits (src/github/resilience.ts, with the CLI's longer waits):
+// a long audit must wait out a rate limit, not die half-way.
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ProbotOctokit } from "probot";
 import { statusOf, type GitHubClient } from "../github/client.js";
+import { CLI_RESILIENCE, resilienceFromEnv, withResilience, type ResilienceOptions, type RetryNotice } from "../github/resilience.js";
+import { formatDuration } from "../github/transient-errors.js";
 import type { CliIO } from "./io.js";
 
 export interface GitHubClientOptions {
@@ -17,13 +20,14 @@ export interface GitHubClientOptions {
   repo?: string;
   /** The Octokit class; tests pass one without retry/throttling. */
   Octokit?: typeof ProbotOctokit;
+  /** Over the CLI's timeouts, retries and waits (tests pass a clock). */
+  resilience?: Partial<ResilienceOptions>;
+  /** Octokit's request options (tests pass a fetch). */
+  request?: { fetch?: typeof fetch };
 }
 
 /** A problem with the command's credentials, worded for the person running it. */
 export class CredentialsError extends Error {}
-
-/** How often a request is retried after GitHub's rate limit before the command gives up. */
-const MAX_RATE_LIMIT_RETRIES = 3;
 
 export function apiBaseUrl(env: CliIO["env"]): string | undefined {
   const host = env.GHE_HOST?.trim();
@@ -33,22 +37,10 @@ export function apiBaseUrl(env: CliIO["env"]): string | undefined {
 }
 
 export async function createGitHubClient(io: CliIO, options: GitHubClientOptions = {}): Promise<GitHubClient> {
-  const Octokit = options.Octokit ?? ProbotOctokit;
+  const Octokit =
+    options.Octokit ?? withResilience(ProbotOctokit, { ...resilienceFromEnv(io.env, CLI_RESILIENCE), onWait: (n) => io.err(waitMessage(n)), ...options.resilience });
   const baseUrl = apiBaseUrl(io.env);
-  const common = {
-    ...(baseUrl ? { baseUrl } : {}),
-    log: cliLog(io),
-    throttle: {
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        io.err(`GitHub rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
-        return retryCount < MAX_RATE_LIMIT_RETRIES;
-      },
-      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        io.err(`GitHub secondary rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
-        return retryCount < MAX_RATE_LIMIT_RETRIES;
-      },
-    },
-  };
+  const common = { ...(baseUrl ? { baseUrl } : {}), log: cliLog(io), ...(options.request ? { request: options.request } : {}) };
 
   const token = options.token ?? io.env.GITHUB_TOKEN;
   if (token) return new Octokit({ ...common, auth: { token } });
@@ -94,6 +86,16 @@ export async function loadPrivateKey(io: CliIO): Promise<string> {
   } catch (error) {
     throw new CredentialsError(`PRIVATE_KEY_PATH ${path} cannot be read: ${(error as Error).message}`);
   }
+}
+
+/** What the person running a long command reads while it waits for GitHub. */
+function waitMessage(n: RetryNotice): string {
+  const wait = formatDuration(n.waitMs);
+  if (n.reason === "rate_limit") {
+    return `GitHub ${n.rateLimit === "secondary" ? "secondary " : ""}rate limit reached (${n.route}); waiting ${wait} before retrying.`;
+  }
+  const what = n.reason === "timeout" ? "did not answer in time" : n.reason === "network" ? "could not be reached" : `answered ${n.status ?? "with an internal error"}`;
+  return `GitHub ${what} (${n.route}); retrying in ${wait}.`;
 }
 
 /** Octokit's warnings (rate limits, deprecations) go to stderr; its debug chatter is dropped. */
