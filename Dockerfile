@@ -20,6 +20,11 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json app.yml ./
+# The evidence ledger's SQLite file when DATABASE_URL is not set (one replica): keep /data on a volume,
+# or every new container starts an empty ledger. The only directory the app's user may write.
+ENV DATA_DIR=/data
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
+VOLUME ["/data"]
 # The code belongs to root and is read-only for the user that runs it.
 USER node
 EXPOSE 3000

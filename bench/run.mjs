@@ -131,6 +131,13 @@ if (fuzzMissed.length > 0) {
   process.exitCode = 1;
 }
 
+// The evidence ledger: append latency per database and `ledger verify` of 100,000 entries.
+const { runLedgerBench } = await import("./ledger.mjs");
+console.log("\nEvidence ledger (append latency, verify time)");
+const ledgerBench = await runLedgerBench();
+console.table(ledgerBench.rows);
+if (ledgerBench.missed.length) console.error(`ledger targets missed:\n- ${ledgerBench.missed.join("\n- ")}`);
+
 const listen = (server) => new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server.address().port)));
 const githubPort = await listen(github);
 const probe = createServer();

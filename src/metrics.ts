@@ -95,6 +95,13 @@ const githubRetries = new Counter({
   registers: [registry],
 });
 
+const ledgerErrors = new Counter({
+  name: "change_policy_ledger_errors_total",
+  help: "Failed ledger writes (each failed attempt; the entry waits and is retried) and entries the ledger could not take, by reason (open, append, invalid, queue_full).",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
 const rateLimitWaits = new Counter({
   name: "change_policy_github_rate_limit_waits_total",
   help: "Waits for a GitHub rate limit before retrying a request, by kind (secondary: retry-after; primary: until x-ratelimit-reset).",
@@ -132,6 +139,21 @@ export function recordGitHubRateLimitWait(kind: string, seconds: number): void {
 
 export function recordGitHubRateLimitGiveUp(kind: string): void {
   rateLimitGiveUps.inc({ kind });
+}
+
+const ledgerWaiting = new Gauge({
+  name: "change_policy_ledger_entries_waiting",
+  help: "Ledger entries waiting in memory to be written (non-zero while the database is unreachable).",
+  registers: [registry],
+});
+
+/** One failed ledger write attempt, or an entry the ledger could not take. */
+export function recordLedgerError(reason: "open" | "append" | "invalid" | "queue_full" | string): void {
+  ledgerErrors.inc({ reason });
+}
+
+export function recordLedgerWaiting(count: number): void {
+  ledgerWaiting.set(count);
 }
 
 /** What one evaluation spent (from src/github/budget.ts's measureSpending). */

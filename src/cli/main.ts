@@ -13,6 +13,7 @@ import { registerValidateCommand } from "./validate.js";
 import { registerExplainCommand } from "./explain.js";
 import { registerSweepCommand } from "./sweep.js";
 import { registerAuditCommand } from "./audit.js";
+import { registerLedgerCommand } from "./ledger.js";
 
 export function buildProgram(io: CliIO = processIO): Command {
   const program = new Command("change-policy")
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIO = processIO): Command {
   registerExplainCommand(program, io);
   registerSweepCommand(program, io);
   registerAuditCommand(program, io);
+  registerLedgerCommand(program, io);
   return program;
 }
 

@@ -19,6 +19,8 @@ export interface StoredIssue {
 export interface StoredComment {
   id: number;
   body: string;
+  created_at?: string;
+  html_url?: string;
 }
 
 const ISSUES = /^\/repos\/([^/]+)\/([^/]+)\/issues(?:\?(.*))?$/;
@@ -79,7 +81,8 @@ export class IssueStore {
       .post((uri) => COMMENTS.test(uri))
       .reply((uri, body: any) => {
         const [, owner, repo, n] = uri.match(COMMENTS)!;
-        const comment = { id: this.nextComment++, body: body.body as string };
+        const id = this.nextComment++;
+        const comment = { id, body: body.body as string, created_at: this.clock(), html_url: `https://github.com/${owner}/${repo}/issues/${n}#issuecomment-${id}` };
         this.comments.set(`${owner}/${repo}#${n}`, [...(this.comments.get(`${owner}/${repo}#${n}`) ?? []), comment]);
         return [201, comment];
       })
