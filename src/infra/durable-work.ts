@@ -281,6 +281,18 @@ export class DurableWork {
   }
 }
 
+/**
+ * The keys of the app's jobs: one pending job per PR evaluation (the coalescer's key), per merge's
+ * follow-up, per incident (the issues' own markers).
+ */
+export const workKey = {
+  evaluate: (installationId: number | undefined, pull: { owner: string; repo: string; number: number }) =>
+    `evaluate:${installationId ?? "-"}:${pull.owner}/${pull.repo}#${pull.number}`.toLowerCase(),
+  followUp: (pull: { owner: string; repo: string; number: number }) => `follow_up:${pull.owner}/${pull.repo}#${pull.number}`.toLowerCase(),
+  pushIncident: (repo: { owner: string; repo: string }, afterSha: string) => `incident:push:${repo.owner}/${repo.repo}@${afterSha}`.toLowerCase(),
+  bypassIncident: (pull: { owner: string; repo: string; number: number }) => `incident:bypass:${pull.owner}/${pull.repo}#${pull.number}`.toLowerCase(),
+};
+
 /** Backoff of a failed job: 30 s, 1, 2, 4 … min, at most an hour. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(3600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
