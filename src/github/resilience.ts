@@ -294,8 +294,10 @@ function sleep(clock: Clock, ms: number): Promise<void> {
  */
 function isSafeToRepeat(method: string, template: string, options: RequestOptions): boolean {
   if (method !== "POST") return true;
-  if (template === "/graphql") return typeof options.query === "string" && !options.query.trimStart().startsWith("mutation");
-  return template === "/app/installations/{installation_id}/access_tokens";
+  // On GitHub Enterprise Server the GraphQL URL is absolute (https://HOST/api/graphql).
+  const path = template === "absolute_url" ? pathOf(String(options.url)) : template;
+  if (path === "/graphql" || path.endsWith("/api/graphql")) return typeof options.query === "string" && !options.query.trimStart().startsWith("mutation");
+  return path.endsWith("/app/installations/{installation_id}/access_tokens");
 }
 
 function statusIn(error: unknown): number | undefined {

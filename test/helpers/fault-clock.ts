@@ -74,6 +74,8 @@ export class FaultyFetch {
   #rules: Rule[] = [];
   /** Requests passed on to nock and not answered yet. */
   inFlight = 0;
+  /** Requests passed on that their caller aborted (a timeout). */
+  aborted = 0;
   /** "METHOD /path" of every request, in order, with the fault it got ("" for none). */
   readonly log: { request: string; fault: string }[] = [];
 
@@ -115,10 +117,18 @@ export class FaultyFetch {
       const response = await globalThis.fetch(input, init);
       const body = [204, 205, 304].includes(response.status) ? null : await response.arrayBuffer();
       return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch (error) {
+      if (init.signal?.aborted) this.aborted++;
+      throw error;
     } finally {
       this.inFlight--;
     }
   };
+
+  /** Whether a request is on its way (settle() waits for it before moving time on). */
+  busy(): boolean {
+    return this.inFlight > 0;
+  }
 
   /** Matching requests still expected to fault (a test's faults should all have happened). */
   unusedFaults(): number {
@@ -140,7 +150,7 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Awaits `work`, moving the clock on whenever only timers are left to wait for: no request is with
  * nock and nothing has happened for a few turns of the event loop.
  */
-export async function settle<T>(work: Promise<T>, clock: ManualClock, fetch: FaultyFetch, maxTimers = 200): Promise<T> {
+export async function settle<T>(work: Promise<T>, clock: ManualClock, fetch: { busy(): boolean }, maxTimers = 200): Promise<T> {
   let done = false;
   const result = work.finally(() => {
     done = true;
@@ -151,7 +161,7 @@ export async function settle<T>(work: Promise<T>, clock: ManualClock, fetch: Fau
   for (let turns = 0; !done; turns++) {
     await turn();
     if (done) break;
-    if (fetch.inFlight > 0 || clock.pending() === 0) {
+    if (fetch.busy() || clock.pending() === 0) {
       quiet = 0;
       if (turns > 200_000) throw new Error("settle: the work neither finished nor waited on the clock");
       continue;
