@@ -56,6 +56,17 @@ function findInCauses<T>(error: unknown, type: new (...args: never[]) => T): T |
   return undefined;
 }
 
+/**
+ * Whether running the work again later can succeed: GitHub did not answer, was rate limited, failed
+ * (5xx) or could not be reached. Not for a 4xx (a missing permission, a deleted repository): the
+ * check already says what to fix, and a new event or Re-run tries again.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (timeoutOf(error) || rateLimitOf(error)) return true;
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 500;
+}
+
 /** The check's words for a timeout or a rate limit the app did not wait out; undefined for anything else. */
 export function describeTransientFailure(error: unknown): { reason: string; remedy: string } | undefined {
   const timeout = timeoutOf(error);

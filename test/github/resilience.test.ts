@@ -4,6 +4,7 @@
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { describeFailure } from "../../src/github/client.js";
+import { isTransientFailure } from "../../src/github/transient-errors.js";
 import { GitHubRateLimitError, GitHubTimeoutError, resilienceFromEnv, withResilience, type ResilienceOptions, type RetryNotice } from "../../src/github/resilience.js";
 import { registry } from "../../src/metrics.js";
 import { FaultyFetch, ManualClock, settle } from "../helpers/fault-clock.js";
@@ -256,6 +257,20 @@ describe("plugging it in", () => {
     await run(octokit.request("GET /repos/{owner}/{repo}", repo));
     await run(octokit.request("GET /repos/{owner}/{repo}", repo));
     expect(clock.scheduled).toEqual([15_000, 15_000]);
+  });
+
+  it("says which failures are worth running the work again for (timeouts, rate limits, 5xx) and which are not (4xx)", async () => {
+    faults.hang("GET", "/repos/acme/api", 4);
+    nock(API).get("/repos/acme/api/pulls").reply(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(clock.now() / 1000) + 7200) });
+    nock(API).get("/repos/acme/api/issues").times(4).reply(502, "Bad Gateway");
+    nock(API).get("/repos/acme/api/labels").reply(404, { message: "Not Found" });
+    const octokit = client();
+    const failures = await Promise.all(
+      ["/repos/{owner}/{repo}", "/repos/{owner}/{repo}/pulls", "/repos/{owner}/{repo}/issues", "/repos/{owner}/{repo}/labels"].map((route) =>
+        run(octokit.request(`GET ${route}`, repo)).catch((e: unknown) => e),
+      ),
+    );
+    expect(failures.map(isTransientFailure)).toEqual([true, true, true, false]);
   });
 
   it("rejects settings that are not numbers, naming them", () => {
