@@ -92,6 +92,7 @@ function pullQueryAnswer(variables, check) {
     data: {
       repository: {
         isPrivate: true,
+        defaultBranchRef: { name: "master" },
         pullRequest: {
           number: variables.number, title: "Document the configuration", body, isDraft: false, state: "OPEN", merged: false,
           mergedAt: null, mergedBy: null, author: { login: "Codertocat", __typename: "User" }, headRefOid: HEAD, baseRefName: "master",
@@ -154,7 +155,7 @@ export async function runBurstBench({ windowMs = 300 } = {}) {
     log: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
   });
   const background = new BackgroundWork({ windowMs, maxWaitMs: windowMs * 5, spacingMs: 0, maxPauseMs: 60_000 }, new ApiBudget());
-  const app = createApp({ appId: 1, background });
+  const app = createApp({ now: () => new Date(), appId: 1, background });
   const middleware = await createNodeMiddleware(app, { probot });
   const webhooks = createServer((req, res) => middleware(req, res, () => res.writeHead(404).end()));
   const webhookUrl = `${await listen(webhooks)}/api/github/webhooks`;
@@ -203,7 +204,8 @@ export async function runBurstBench({ windowMs = 300 } = {}) {
 export function burstTargetsMissed(rows) {
   const [a, b, c] = rows;
   const missed = [];
-  if (a.evaluations !== 1 || a["check writes"] > 1) missed.push(`burst: ${a.evaluations} evaluations, ${a["check writes"]} writes (target 1, ≤ 1)`);
+  // The first event of a burst is answered at once (issue 9), the rest in one run after the burst.
+  if (a.evaluations > 2 || a["check writes"] > 2) missed.push(`burst: ${a.evaluations} evaluations, ${a["check writes"]} writes (target ≤ 2, ≤ 2)`);
   if (b["check writes"] !== 0) missed.push(`unchanged re-evaluation wrote ${b["check writes"]} times (target 0)`);
   if (c["counted (not 304)"] > 2) missed.push(`warm re-evaluation: ${c["counted (not 304)"]} counted requests (target ≤ 2)`);
   return missed;

@@ -68,13 +68,16 @@ export async function startFakeGitHub(options = {}) {
     res.end(text);
   }
 
-  function pullData(owner, repo, number) {
+  function pullData({ repo, number, ...variables }) {
     const s = scenario(repo);
     const check = fake.checks.get(`${repo}#${number}`);
-    const review = (i) => ({ author: { login: `reviewer${i % 10}`, __typename: "User" }, state: i % 3 === 0 ? "COMMENTED" : "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: HEAD } });
+    const review = (i) => ({ author: { login: `reviewer${i % 10}`, __typename: "User" }, authorCanPushToRepository: true, state: i % 3 === 0 ? "COMMENTED" : "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: HEAD } });
     return {
+      // The teams the policy's groups use, asked for in the same query (t0, t1, …): nobody in them here.
+      ...Object.fromEntries(Object.keys(variables).filter((k) => /^o\d+$/.test(k)).map((k) => [`t${k.slice(1)}`, { team: { members: { pageInfo: { hasNextPage: false }, nodes: [] } } }])),
       repository: {
         isPrivate: true,
+        defaultBranchRef: { name: "main" },
         pullRequest: {
           number, title: "Upgrade the HTTP client", body: prBody, isDraft: false, state: "OPEN", merged: false, mergedAt: null, mergedBy: null,
           author: { login: "author", __typename: "User" }, headRefOid: HEAD, baseRefName: "main", changedFiles: s.files,
@@ -126,7 +129,7 @@ export async function startFakeGitHub(options = {}) {
         return json(res, 201, { token: `ghs_${"b".repeat(36)}`, expires_at: new Date(Date.now() + 3600e3).toISOString(), permissions: {}, repository_selection: "all" });
       if (req.method === "POST" && path === "/api/graphql") {
         const { variables } = JSON.parse(body);
-        return json(res, 200, { data: pullData(variables.owner, variables.repo, variables.number) });
+        return json(res, 200, { data: pullData(variables) });
       }
       if (/^\/repos\/[^/]+\/[^/]+\/contents\//.test(path)) {
         const etag = `"${createHash("sha1").update(config).digest("hex")}"`;

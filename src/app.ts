@@ -1,23 +1,16 @@
-// The Probot application: wires GitHub events to the handlers, one file per concern.
+// The Probot application: each GitHub event goes to one thin handler (src/handlers), which makes one
+// call into src/services. Nothing happens at import time: the server (or a test) calls createApp
+// with what the services need.
 import type { Probot } from "probot";
-import { registerPullEvaluation } from "./handlers/evaluate-pull.js";
-import { registerEmergencyFollowUp } from "./handlers/emergency-followup.js";
-import { registerIncidents } from "./handlers/incidents.js";
+import { registerFollowUpClosed } from "./handlers/follow-up-closed.js";
+import { registerInstallation } from "./handlers/installation.js";
 import { registerMergedPull } from "./handlers/merged-pull.js";
-import { registerPolicyChange } from "./handlers/policy-change.js";
-import { BackgroundWork, settingsFromEnv } from "./infra/background.js";
-
-export interface AppDependencies {
-  /** The clock; tests pass a fixed one. */
-  now: () => Date;
-  /** This GitHub App's id: only our own `Change Policy` check runs are read, updated and re-run. */
-  appId?: number;
-  /**
-   * Coalesced evaluations and the paced re-evaluation queue. Without it (CLI, unit tests of other
-   * handlers) evaluations run inline, within the delivery.
-   */
-  background?: BackgroundWork;
-}
+import { registerPullRequestEvents } from "./handlers/pull-request.js";
+import { registerPush } from "./handlers/push.js";
+import type { BackgroundWork } from "./infra/background.js";
+import type { ServiceDependencies } from "./services/dependencies.js";
+import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
+import { registerMergeGroup } from "./handlers/merge-group.js";
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
 export type ChangePolicyApp = ((app: Probot) => void) & {
@@ -28,22 +21,17 @@ export type ChangePolicyApp = ((app: Probot) => void) & {
   drain(): Promise<void>;
 };
 
-export function createApp(deps: Partial<AppDependencies> = {}): ChangePolicyApp {
-  const envAppId = Number(process.env.APP_ID);
-  const resolved: AppDependencies = {
-    now: () => new Date(),
-    ...(Number.isInteger(envAppId) && envAppId > 0 ? { appId: envAppId } : {}),
-    ...deps,
-  };
-  const background = resolved.background ?? new BackgroundWork(settingsFromEnv());
-  resolved.background = background;
+export function createApp(deps: ServiceDependencies & { background: BackgroundWork }): ChangePolicyApp {
+  const { background } = deps;
   const load = (app: Probot): void => {
     background.log = app.log;
-    registerPullEvaluation(app, resolved);
-    registerEmergencyFollowUp(app, resolved);
-    registerIncidents(app, resolved);
-    registerMergedPull(app, resolved);
-    registerPolicyChange(app, resolved);
+    registerPullRequestEvents(app, deps);
+    registerMergedPull(app, deps);
+    registerFollowUpClosed(app, deps);
+    registerPush(app, deps);
+    registerInstallation(app, deps);
+    registerDeploymentGate(app, { ...deps, ...deps.deploymentGate });
+    registerMergeGroup(app, { ...deps, ...deps.mergeGroup });
   };
   return Object.assign(load, {
     background,
@@ -51,5 +39,3 @@ export function createApp(deps: Partial<AppDependencies> = {}): ChangePolicyApp 
     drain: () => background.drain(),
   });
 }
-
-export default createApp();

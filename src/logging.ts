@@ -37,7 +37,7 @@ interface EventContextLike {
 /**
  * The logger a handler should use: its lines (and those of the GitHub client during this delivery)
  * carry the delivery id, repository and PR/issue number. Log the verdict with
- * `annotateDelivery({ verdict })` or as a field of the line that reports it.
+ * a field of the line that reports it (src/handlers/delivery.ts uses this for every handler).
  */
 export function deliveryLog(context: EventContextLike): Logger {
   const payload = (context.payload ?? {}) as {
@@ -88,6 +88,7 @@ const TOKEN_PATTERNS = [
   /\bgh[opsur]_[A-Za-z0-9]{20,255}/g, // GitHub tokens (installation, OAuth, PAT)
   /\bgithub_pat_[A-Za-z0-9_]{20,255}/g,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs (the app's own)
+  /(?<=[?&]code=)[A-Za-z0-9_-]{1,200}/g, // OAuth sign-in codes in a logged URL (the dashboard's callback)
 ];
 
 const MIN_SECRET_LENGTH = 8;

@@ -8,74 +8,20 @@ import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
-import { Probot, ProbotOctokit, Server, run, type ApplicationFunction, type Logger } from "probot";
-import defaultApp, { type ChangePolicyApp } from "./app.js";
+import { Probot, Server, run, type ApplicationFunction, type Logger } from "probot";
+import { createApp, type ChangePolicyApp } from "./app.js";
+import { octokitClass } from "./github/octokit.js";
+import { resilienceFromEnv } from "./github/resilience.js";
+import { apiBudget } from "./github/budget.js";
+import { BackgroundWork } from "./infra/background.js";
 import { createLock, type Lock } from "./infra/lock.js";
+import type { PeriodicJob } from "./infra/periodic-job.js";
 import { createLogger, runInDelivery, type LoggerOptions } from "./logging.js";
-import { instrumentOctokit, metricsText, recordError } from "./metrics.js";
-import { startSweepTimer, sweepIntervalFromEnv } from "./handlers/post-review-sweep.js";
-
-/** A job the server runs on a timer, on one replica at a time (the lock is named after the job). */
-export interface PeriodicJob {
-  /** Also the lock name: use the same name wherever else the job runs. */
-  name: string;
-  intervalMs: number;
-  /** How long a crashed replica can block the job; defaults to the interval. */
-  lockTtlMs?: number;
-  run(probot: Probot, log: Logger): Promise<void>;
-}
-
-/** A sweep never takes this long; if a replica dies holding the lock, another sweeps after it. */
-const SWEEP_LOCK_TTL_MS = 15 * 60_000;
+import { metricsText, recordError } from "./metrics.js";
+import { sweepJob } from "./services/sweep.js";
+import { parseSettings, type Settings } from "./settings.js";
 
 type Env = Record<string, string | undefined>;
-
-export interface ServerSettings {
-  appId?: string;
-  privateKey?: string;
-  webhookSecret?: string;
-  host: string;
-  port: number;
-  webhookPath?: string;
-  baseUrl?: string;
-  redisUrl?: string;
-  logLevel: string;
-  /** How long to keep answering (with /readyz = 503) after SIGTERM before closing the listener. */
-  shutdownGraceMs: number;
-  /** How long to wait for in-flight deliveries and jobs before giving up on them. */
-  shutdownTimeoutMs: number;
-  /** The post-implementation review sweep's timer (SWEEP_INTERVAL_MINUTES, 0 = off). */
-  sweepIntervalMinutes: number;
-}
-
-/** Reads the standard Probot environment (SPEC §6) plus this server's own settings. */
-export function readSettings(env: Env = process.env): ServerSettings {
-  return {
-    appId: env.APP_ID || undefined,
-    privateKey: readPrivateKey(env),
-    webhookSecret: env.WEBHOOK_SECRET || undefined,
-    host: env.HOST || "0.0.0.0",
-    port: env.PORT === undefined || env.PORT === "" ? 3000 : Number(env.PORT),
-    webhookPath: env.WEBHOOK_PATH || undefined,
-    baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : undefined,
-    redisUrl: env.REDIS_URL || undefined,
-    logLevel: env.LOG_LEVEL || "info",
-    shutdownGraceMs: Number(env.SHUTDOWN_GRACE_MS ?? 0),
-    shutdownTimeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 25_000),
-    sweepIntervalMinutes: sweepIntervalFromEnv(env as NodeJS.ProcessEnv),
-  };
-}
-
-/** PRIVATE_KEY (PEM, PEM with literal `\n`, or base64 of a PEM) or the file at PRIVATE_KEY_PATH. */
-function readPrivateKey(env: Env): string | undefined {
-  if (env.PRIVATE_KEY_PATH) return readFileSync(env.PRIVATE_KEY_PATH, "utf8");
-  const raw = env.PRIVATE_KEY;
-  if (!raw) return undefined;
-  if (raw.includes("-----BEGIN")) return raw.replace(/\\n/g, "\n");
-  const decoded = Buffer.from(raw, "base64").toString("utf8");
-  if (decoded.includes("-----BEGIN")) return decoded;
-  throw new Error("PRIVATE_KEY is neither a PEM private key nor base64 of one. Paste the .pem file GitHub gave you, or set PRIVATE_KEY_PATH to its path.");
-}
 
 /** Like `probot run`: values from ./.env (written by the set-up page) fill in what the environment lacks. */
 function loadDotEnv(env: Env, cwd = process.cwd()): void {
@@ -128,65 +74,54 @@ export interface StartOptions {
   /** Passed to Octokit's request (the benchmark and tests use it). */
   request?: { fetch?: typeof fetch };
   jobs?: PeriodicJob[];
+  /** More HTTP handlers, tried after /healthz, /readyz and /metrics (the compliance dashboard's `handle`). */
+  httpHandlers?: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer | Server> {
   const env = options.env ?? process.env;
   loadDotEnv(env);
-  const settings = readSettings(env);
+  const settings = parseSettings(env);
   const log = createLogger({
-    level: settings.logLevel,
-    secrets: [settings.webhookSecret, settings.privateKey, env.PRIVATE_KEY],
-    levelAsString: env.LOG_LEVEL_IN_STRING === "true",
-    ...(env.LOG_MESSAGE_KEY ? { messageKey: env.LOG_MESSAGE_KEY } : {}),
+    level: settings.log.level,
+    secrets: [settings.webhookSecret, settings.privateKey, env.PRIVATE_KEY, settings.dashboard.clientSecret, settings.dashboard.sessionSecret],
+    levelAsString: settings.log.levelAsString,
+    ...(settings.log.messageKey ? { messageKey: settings.log.messageKey } : {}),
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  const app = options.app ?? defaultApp;
 
   if (!settings.appId || !settings.privateKey) {
     // No credentials: Probot's set-up page registers the app from app.yml (what `probot run` does).
     // Probot itself refuses this in production (NODE_ENV=production) with a message naming the variable.
     log.warn("APP_ID or PRIVATE_KEY is not set: serving the set-up page that registers the GitHub App from app.yml");
-    return run(app, { env: { ...env, HOST: settings.host, PORT: String(settings.port) } as never, log });
+    const setupApp = options.app ?? createApp({ now: () => new Date(), background: backgroundWork(settings) });
+    return run(setupApp, { env: { ...env, HOST: settings.host, PORT: String(settings.port) } as never, log });
   }
   if (!settings.webhookSecret) {
     throw new Error("WEBHOOK_SECRET is not set. Set it to the webhook secret of the GitHub App, otherwise no delivery can be verified.");
   }
-  return startAppServer(settings, app, log, options);
+  return startAppServer(settings, log, options);
 }
 
-async function startAppServer(settings: ServerSettings, app: ApplicationFunction, log: Logger, options: StartOptions): Promise<RunningServer> {
+function backgroundWork(settings: Settings, redis?: Redis): BackgroundWork {
+  return new BackgroundWork({ ...settings.coalesce, ...settings.reevaluate, ...(redis ? { redis } : {}) }, apiBudget);
+}
+
+async function startAppServer(settings: Settings, log: Logger, options: StartOptions): Promise<RunningServer> {
   const inFlight = new InFlight();
   let shuttingDown = false;
   const stopTimers: (() => void)[] = [];
 
-  // Several replicas: one Redis for the job lock and readiness, and Bottleneck's own connection so that
-  // all replicas share GitHub's rate limits. (Probot's REDIS_URL support would download ioredis at
-  // runtime with npx; we give it our installed client instead.)
+  // Several replicas: one Redis client for the job lock, coalescing and readiness, which Bottleneck
+  // also uses (it duplicates it for its pub/sub subscriber) so that all replicas share GitHub's rate
+  // limits. (Probot's REDIS_URL support would download ioredis at runtime with npx; we give it ours.)
   const redis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on("error", (error) => log.error({ err: error }, "Redis connection error"));
   const lock: Lock = createLock(redis ? { redis } : {});
-  const throttleConnection = settings.redisUrl
-    ? new Bottleneck.IORedisConnection({ client: new Redis(settings.redisUrl) as never })
-    : undefined;
+  const throttleConnection = redis ? new Bottleneck.IORedisConnection({ client: redis as never }) : undefined;
   throttleConnection?.on("error", (error: Error) => log.error({ err: error }, "Redis error in the shared rate limiter"));
-
-  const Octokit = ProbotOctokit.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) => {
-    // GitHub's limits are per installation, but Probot gives the clients it makes for webhook
-    // events one shared limiter id, which spaces ALL writes of the process 1 s apart. Key the
-    // limiter by installation instead (and share it across replicas through Redis when set).
-    const installationId = (instance.auth as { installationId?: number } | undefined)?.installationId;
-    const throttle = instance.throttle as Record<string, unknown> | undefined;
-    if (!throttle || throttle.enabled === false) return instance;
-    return {
-      ...instance,
-      throttle: {
-        ...throttle,
-        id: installationId ? `installation-${installationId}` : (throttle.id ?? "change-policy-app"),
-        ...(throttleConnection ? { Bottleneck, connection: throttleConnection } : {}),
-      },
-    };
-  }) as typeof ProbotOctokit;
+  const app = options.app ?? createApp({ now: () => new Date(), appId: settings.appId, background: backgroundWork(settings, redis) });
+  const Octokit = octokitClass({ ...(throttleConnection ? { throttleConnection } : {}), resilience: resilienceFromEnv(options.env ?? process.env) });
 
   const server = new Server({
     host: settings.host,
@@ -198,7 +133,7 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       appId: settings.appId,
       privateKey: settings.privateKey,
       secret: settings.webhookSecret,
-      baseUrl: settings.baseUrl,
+      baseUrl: settings.apiBaseUrl,
       log,
       Octokit,
     }),
@@ -241,8 +176,10 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
     return false;
   });
 
+  for (const handler of options.httpHandlers ?? []) server.addHandler(handler);
+
   const httpServer = await server.start();
-  log.info({ port: server.port, redis: Boolean(redis), baseUrl: settings.baseUrl ?? "https://api.github.com" }, "change-policy is ready");
+  log.info({ port: server.port, redis: Boolean(redis), baseUrl: settings.apiBaseUrl ?? "https://api.github.com" }, "change-policy is ready");
 
   const running: RunningServer = {
     get port() {
@@ -285,25 +222,15 @@ async function startAppServer(settings: ServerSettings, app: ApplicationFunction
       if (!clean) log.error({ inFlight: inFlight.size, abandoned: inFlight.labels() }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
       await lock.close();
       // Redis may be the reason we stop: never wait on it for long, and stop its reconnect loop.
-      await Promise.race([Promise.all([redis?.quit(), throttleConnection?.disconnect(true)]).catch(() => undefined), sleep(1000)]);
+      await Promise.race([Promise.all([throttleConnection?.disconnect(false), redis?.quit()]).catch(() => undefined), sleep(1000)]);
       redis?.disconnect();
-      await throttleConnection?.disconnect(false).catch(() => undefined);
       log.info({ clean }, "stopped");
       return { clean };
     },
   };
-  for (const job of options.jobs ?? []) running.startPeriodic(job);
-  // SPEC §3: sweeps run on a timer inside the server — on one replica at a time.
-  const stopSweep = startSweepTimer(probotInstance!, {
-    intervalMinutes: settings.sweepIntervalMinutes,
-    log: log.child({ job: "post-review-sweep" }),
-    runExclusive: async (name, job) => {
-      if (shuttingDown) return;
-      const outcome = await inFlight.track(lock.withLock(name, SWEEP_LOCK_TTL_MS, job), `job ${name}`);
-      if (!outcome.ran) log.debug({ job: name }, "another replica is sweeping; skipped");
-    },
-  });
-  stopTimers.push(stopSweep);
+  // SPEC §3: sweeps run on a timer inside the server, on one replica at a time (SWEEP_INTERVAL_MINUTES, 0 = off).
+  const jobs = [...(settings.sweepIntervalMinutes > 0 ? [sweepJob(settings)] : []), ...(options.jobs ?? [])];
+  for (const job of jobs) running.startPeriodic(job);
   return running;
 }
 

@@ -2,7 +2,8 @@
 // throttled through Redis (shared by replicas), and its periodic jobs run on one replica at a time.
 import type { Probot } from "probot";
 import { registry } from "../src/metrics.js";
-import { startServer, type PeriodicJob, type RunningServer } from "../src/server.js";
+import type { PeriodicJob } from "../src/infra/periodic-job.js";
+import { startServer, type RunningServer } from "../src/server.js";
 import { startRedis, type RedisProcess } from "./helpers/redis.js";
 import { PRIVATE_KEY, WEBHOOK_SECRET, captureLogs, freePort, get, waitFor } from "./server-fixtures.js";
 

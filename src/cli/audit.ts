@@ -2,6 +2,7 @@
 // Cost: one GraphQL search per 25 merged PRs (PRs, reviews, labels, files, check at merge), one or
 // two reads of the policy per base branch, one listing per team, one listing of follow-up issues
 // and one of incident issues; REST pages only for PRs with over 100 files/reviews or renames.
+import { isoUtc } from "../policy/time.js";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { isValid, parseISO } from "date-fns";
@@ -11,7 +12,7 @@ import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { listIssuesWithLabel, type IssueRecord } from "../github/issue-history.js";
 import { listMergedPulls } from "../github/merged-pulls.js";
-import { teamMembers } from "../github/snapshot.js";
+import { readGroupMembers } from "../github/groups.js";
 import {
   auditExceptions,
   auditIncidents,
@@ -21,8 +22,11 @@ import {
 } from "../policy/audit.js";
 import { classifyChange } from "../policy/classify.js";
 import { incidentRepository } from "../policy/incidents.js";
-import { followUpMarker, followUpRepository, isoUtc } from "../policy/post-review.js";
+import { followUpMarker, followUpRepository } from "../policy/post-review.js";
 import { AUDIT_FORMATS, renderAuditReport, type AuditFormat } from "../render/audit-report.js";
+import { openLedgerDatabase } from "../ledger/database.js";
+import { readLedgerSettings } from "../ledger/settings.js";
+import { auditReportFromDatabase } from "../services/audit-report.js";
 import { createGitHubClient } from "./github-client.js";
 import { EXIT, processIO, type CliIO } from "./io.js";
 import { parseRepo } from "./sweep.js";
@@ -67,13 +71,7 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
   const groupMembers = new Map<string, Record<string, string[]>>();
   const withGroups = async (config: Config, key: string) => {
     if (!groupMembers.has(key)) {
-      const groups: Record<string, string[]> = {};
-      for (const [name, group] of Object.entries(config.groups)) {
-        const members = new Set(group.users);
-        for (const team of group.teams) for (const m of await teamMembers(octokit, team)) members.add(m);
-        groups[name] = [...members];
-      }
-      groupMembers.set(key, groups);
+      groupMembers.set(key, await readGroupMembers(octokit, config));
     }
     return groupMembers.get(key)!;
   };
@@ -153,6 +151,8 @@ export interface AuditArgs {
   until: string;
   format: AuditFormat;
   token?: string;
+  /** From the evidence ledger (what was true at merge) instead of GitHub: the dashboard's report. */
+  fromLedger?: boolean;
 }
 
 export interface AuditDeps {
@@ -169,6 +169,11 @@ export async function runAudit(args: AuditArgs, io: CliIO, deps: AuditDeps = {})
     const since = parseAuditDate(args.since, "start");
     const until = parseAuditDate(args.until, "end");
     if (since.getTime() > until.getTime()) throw new Error(`--since (${isoUtc(since)}) is after --until (${isoUtc(until)})`);
+    if (args.fromLedger) {
+      const report = await ledgerAuditReport(io, { owner, repo, since, until, now: (deps.now ?? (() => new Date()))() });
+      io.out(renderAuditReport(report, args.format).replace(/\r?\n$/, ""));
+      return EXIT.ok;
+    }
     const appId = Number(io.env.APP_ID);
     const octokit = deps.client ?? (await createGitHubClient(io, { owner, repo, ...(args.token ? { token: args.token } : {}), ...(deps.Octokit ? { Octokit: deps.Octokit } : {}) }));
     const report = await buildAuditReport(octokit, {
@@ -188,6 +193,19 @@ export async function runAudit(args: AuditArgs, io: CliIO, deps: AuditDeps = {})
   }
 }
 
+/** The same service and renderer as the dashboard's audit page and downloads (src/services/audit-report.ts). */
+async function ledgerAuditReport(io: CliIO, options: { owner: string; repo: string; since: Date; until: Date; now: Date }): Promise<AuditReport> {
+  const settings = readLedgerSettings(io.env, io.cwd);
+  io.err(`Reading the evidence ledger (${settings.databaseUrl ? "DATABASE_URL" : settings.dataDir})…`);
+  const ledger = await openLedgerDatabase(settings);
+  try {
+    const web = io.env.GHE_HOST ? `${io.env.GHE_PROTOCOL || "https"}://${io.env.GHE_HOST}` : "https://github.com";
+    return await auditReportFromDatabase(ledger, { repository: `${options.owner}/${options.repo}`, since: options.since, until: options.until, now: options.now, webBaseUrl: web });
+  } finally {
+    await ledger.close();
+  }
+}
+
 export function registerAuditCommand(program: Command, io: CliIO = processIO, deps: AuditDeps = {}): void {
   program
     .command("audit")
@@ -197,6 +215,7 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO, de
     .requiredOption("--until <date>", "last day of the period, included (YYYY-MM-DD, UTC) or an ISO 8601 time with a zone")
     .addOption(new Option("--format <format>", "output format").choices([...AUDIT_FORMATS]).default("md"))
     .option("--token <token>", "GitHub token (default: GITHUB_TOKEN; otherwise the app's credentials)")
+    .option("--from-ledger", "from the evidence ledger (DATABASE_URL or DATA_DIR): each merge as recorded at merge; no GitHub request")
     .action(async (options: AuditArgs) => {
       io.exit(await runAudit(options, io, deps));
     });

@@ -5,6 +5,8 @@ import { parseConfigText, type ConfigProblem } from "../config/load.js";
 import { defaultConfig, type Config } from "../config/schema.js";
 import { snapshotFromFile } from "../github/payload-snapshot.js";
 import { evaluatePull } from "../policy/evaluate.js";
+import { registerIssueToRead } from "../policy/register.js";
+import { requiredCheckNames } from "../policy/verification.js";
 import type { PullSnapshot } from "../policy/snapshot.js";
 import { renderConfigProblems, renderVerdict, type CheckOutput } from "../render/check-output.js";
 import { EXIT, processIO, readInputFile, type CliIO } from "./io.js";
@@ -14,6 +16,8 @@ export interface ExplainArgs {
   config?: string;
   /** Exit 1 when the check would fail (default: exit 0 whatever the conclusion). */
   exitCode?: boolean;
+  /** Evaluate as at this moment (ISO 8601 with a zone), e.g. to see a change freeze; default: now. */
+  at?: string;
 }
 
 export const SNAPSHOT_FORMAT_HELP = `
@@ -28,10 +32,20 @@ the key "pull_request"), plus optional keys that the app would otherwise read fr
                   configured users always count)
   "label_events": [{"label", "actor", "created_at"}]: who added each label (for emergency-declarers);
                   a "labeled" payload's label and sender are used when this key is absent
-Without --config the built-in defaults (the policy) apply.
+  "commits":      REST pulls/{n}/commits objects ({"sha", "author": {"login"}, "committer": {"login"},
+                  "parents": [{"sha"}]}) plus "co_authors": ["login"]: who wrote the change
+                  (approvals.independent); without it only the author is excluded
+  "checks":       REST check runs ({"name", "status", "conclusion", "app": {"slug"}}) and commit
+                  statuses ({"context", "state"}) on the head commit (classes/rules "checks")
+  "register_issue": the REST issue that "Change request: ..." links ({"number", "html_url",
+                  "repository_url", "state", "state_reason", "labels", "body"})
+Without --config the built-in defaults (the policy) apply. --at evaluates as at another moment
+(change freezes), e.g. --at 2026-12-24T09:00:00Z.
 Exit status: 0 whatever the conclusion (1 with --exit-code when the check would fail), 2 bad input.`;
 
 export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> {
+  const now = args.at === undefined ? new Date() : parseInstant(args.at);
+  if (now === null) return inputError(io, `--at ${args.at} is not an ISO 8601 time with a zone, such as 2026-12-24T09:00:00Z`);
   const event = await readInputFile(io, args.event);
   if (!event.ok) return inputError(io, event.message);
   let data: unknown;
@@ -65,7 +79,7 @@ export async function runExplain(args: ExplainArgs, io: CliIO): Promise<number> 
     output = renderConfigProblems(configProblems);
   } else {
     for (const warning of snapshotWarnings(config, snapshot)) io.err(`warning: ${warning}`);
-    output = renderVerdict(evaluatePull(config, { ...snapshot, groups: groupMembers(config, snapshot) }));
+    output = renderVerdict(evaluatePull(config, { ...snapshot, groups: groupMembers(config, snapshot) }, { now }));
   }
 
   io.out(`Config: ${configLabel}`);
@@ -96,6 +110,15 @@ function snapshotWarnings(config: Config, snapshot: PullSnapshot): string[] {
       );
     }
   }
+  if (snapshot.checks === undefined && requiredCheckNames(config).length > 0) {
+    warnings.push(`the snapshot has no "checks"; the required checks (${requiredCheckNames(config).join(", ")}) count as not reported`);
+  }
+  if (snapshot.registerIssue === undefined && registerIssueToRead(config, snapshot)) {
+    warnings.push('the description links a register issue but the snapshot has no "register_issue"; the link counts as not verified');
+  }
+  if (snapshot.commits === undefined && config.approvals.independent && snapshot.reviews.some((r) => r.state === "APPROVED")) {
+    warnings.push('the snapshot has no "commits"; only the author is excluded from approving (approvals.independent)');
+  }
   const reviewers = new Set(snapshot.reviews.filter((r) => r.state === "APPROVED" || r.state === "CHANGES_REQUESTED").flatMap((r) => (r.author ? [r.author] : [])));
   for (const login of reviewers) {
     if (snapshot.permissions[login] === undefined && login !== snapshot.author) {
@@ -103,6 +126,13 @@ function snapshotWarnings(config: Config, snapshot: PullSnapshot): string[] {
     }
   }
   return warnings;
+}
+
+function parseInstant(text: string): Date | null {
+  // A zone is required: "2026-12-24T09:00" would mean a different instant on every machine.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/.test(text)) return null;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 function inputError(io: CliIO, message: string): number {
@@ -117,6 +147,7 @@ export function registerExplainCommand(program: Command, io: CliIO = processIO):
     .requiredOption("--event <file>", "the pull request snapshot (JSON; format below)")
     .option("--config <file>", "the policy file to apply (default: the built-in defaults)")
     .option("--exit-code", "exit 1 when the check would fail")
+    .option("--at <time>", "evaluate as at this moment (ISO 8601 with a zone; default: now)")
     .addHelpText("after", SNAPSHOT_FORMAT_HELP)
-    .action(async (opts: { event: string; config?: string; exitCode?: boolean }) => io.exit(await runExplain(opts, io)));
+    .action(async (opts: { event: string; config?: string; exitCode?: boolean; at?: string }) => io.exit(await runExplain(opts, io)));
 }

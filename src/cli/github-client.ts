@@ -3,12 +3,12 @@
 // installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Requests time
 // out, are retried and wait out rate limits (src/github/resilience.ts, with the CLI's longer waits):
 // a long audit must wait out a rate limit, not die half-way.
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { ProbotOctokit } from "probot";
 import { statusOf, type GitHubClient } from "../github/client.js";
-import { CLI_RESILIENCE, resilienceFromEnv, withResilience, type ResilienceOptions, type RetryNotice } from "../github/resilience.js";
+import { octokitClass } from "../github/octokit.js";
+import { CLI_RESILIENCE, resilienceFromEnv, type ResilienceOptions, type RetryNotice } from "../github/resilience.js";
 import { formatDuration } from "../github/transient-errors.js";
+import { parseSettings } from "../settings.js";
 import type { CliIO } from "./io.js";
 
 export interface GitHubClientOptions {
@@ -18,7 +18,7 @@ export interface GitHubClientOptions {
   installationId?: number;
   owner?: string;
   repo?: string;
-  /** The Octokit class; tests pass one without retry/throttling. */
+  /** The Octokit class; tests pass one without retry/throttling (and then get no resilience either). */
   Octokit?: typeof ProbotOctokit;
   /** Over the CLI's timeouts, retries and waits (tests pass a clock). */
   resilience?: Partial<ResilienceOptions>;
@@ -29,16 +29,13 @@ export interface GitHubClientOptions {
 /** A problem with the command's credentials, worded for the person running it. */
 export class CredentialsError extends Error {}
 
+/** GitHub's API address for the commands: the same setting (GHE_HOST, GHE_PROTOCOL) as the server's. */
 export function apiBaseUrl(env: CliIO["env"]): string | undefined {
-  const host = env.GHE_HOST?.trim();
-  if (!host) return undefined;
-  const protocol = env.GHE_PROTOCOL?.trim() || "https";
-  return `${protocol}://${host}/api/v3`;
+  return parseSettings(env).apiBaseUrl;
 }
 
 export async function createGitHubClient(io: CliIO, options: GitHubClientOptions = {}): Promise<GitHubClient> {
-  const Octokit =
-    options.Octokit ?? withResilience(ProbotOctokit, { ...resilienceFromEnv(io.env, CLI_RESILIENCE), onWait: (n) => io.err(waitMessage(n)), ...options.resilience });
+  const Octokit = cliOctokit(io, options);
   const baseUrl = apiBaseUrl(io.env);
   const common = { ...(baseUrl ? { baseUrl } : {}), log: cliLog(io), ...(options.request ? { request: options.request } : {}) };
 
@@ -76,16 +73,30 @@ export async function createGitHubClient(io: CliIO, options: GitHubClientOptions
   return new Octokit({ ...common, auth: { appId, privateKey, installationId } });
 }
 
+/** The app itself (a JWT): lists installations; the sweep then acts as each of them. */
+export async function createAppClient(io: CliIO, options: Pick<GitHubClientOptions, "Octokit" | "resilience"> = {}): Promise<GitHubClient> {
+  const Octokit = cliOctokit(io, options);
+  const baseUrl = apiBaseUrl(io.env);
+  return new Octokit({ ...(baseUrl ? { baseUrl } : {}), log: cliLog(io), auth: { appId: io.env.APP_ID, privateKey: await loadPrivateKey(io) } }) as GitHubClient;
+}
+
+/** The app's private key, read as the server reads it (src/settings.ts). */
 export async function loadPrivateKey(io: CliIO): Promise<string> {
-  // Environments often store the key on one line with literal "\n".
-  if (io.env.PRIVATE_KEY) return io.env.PRIVATE_KEY.replace(/\\n/g, "\n");
-  const path = io.env.PRIVATE_KEY_PATH;
-  if (!path) throw new CredentialsError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is.");
+  if (!io.env.PRIVATE_KEY && !io.env.PRIVATE_KEY_PATH) throw new CredentialsError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is.");
   try {
-    return await readFile(resolve(io.cwd, path), "utf8");
+    return parseSettings(io.env, { cwd: io.cwd }).privateKey!;
   } catch (error) {
-    throw new CredentialsError(`PRIVATE_KEY_PATH ${path} cannot be read: ${(error as Error).message}`);
+    throw new CredentialsError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * The commands' client class: timeouts, retries and rate-limit waits long enough for an audit to wait
+ * out an hourly reset (CLI_RESILIENCE, GITHUB_* settings), each wait said on stderr.
+ */
+function cliOctokit(io: CliIO, options: Pick<GitHubClientOptions, "Octokit" | "resilience">): typeof ProbotOctokit {
+  if (options.Octokit) return octokitClass({ base: options.Octokit });
+  return octokitClass({ resilience: { ...resilienceFromEnv(io.env, CLI_RESILIENCE), onWait: (n) => io.err(waitMessage(n)), ...options.resilience } });
 }
 
 /** What the person running a long command reads while it waits for GitHub. */

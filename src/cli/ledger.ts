@@ -14,7 +14,7 @@ import { PruneRefusedError, pruneLedger } from "../ledger/prune.js";
 import { entriesWhere, ledgerExtent } from "../ledger/read.js";
 import { readLedgerSettings } from "../ledger/settings.js";
 import { verifyLedger, type Anchor } from "../ledger/verify.js";
-import { isoUtc } from "../policy/post-review.js";
+import { isoUtc } from "../policy/time.js";
 import { parseAuditDate } from "./audit.js";
 import { createGitHubClient } from "./github-client.js";
 import { EXIT, processIO, type CliIO } from "./io.js";

@@ -11,12 +11,9 @@ import { ProbotOctokit } from "probot";
 import type { GitHubClient } from "../github/client.js";
 import type { RepoRef } from "../github/issues.js";
 import { installationRepositories } from "../github/repositories.js";
-import {
-  sweepInstallation,
-  sweepLabelsFromEnv,
-  type SweepOutcome,
-} from "../handlers/post-review-sweep.js";
-import { apiBaseUrl, createGitHubClient, CredentialsError, loadPrivateKey } from "./github-client.js";
+import { sweepInstallation, type SweepOutcome } from "../services/sweep.js";
+import { parseSettings } from "../settings.js";
+import { createAppClient, createGitHubClient, CredentialsError } from "./github-client.js";
 import { EXIT, processIO, type CliIO } from "./io.js";
 
 /** Where a sweep gets its clients: one per installation (app auth), or one token for given repos. */
@@ -46,7 +43,7 @@ export async function runSweep(args: SweepArgs, io: CliIO, deps: SweepDeps = {})
   try {
     repos = args.repo.map(parseRepo);
     const clients = deps.clients ?? clientsFromEnv(io, args, deps.Octokit);
-    const labels = args.label.length > 0 ? args.label : sweepLabelsFromEnv(io.env);
+    const labels = args.label.length > 0 ? args.label : parseSettings(io.env).sweepLabels;
     const now = (deps.now ?? (() => new Date()))();
     for (const target of await clients.targets(repos)) {
       outcomes.push(...(await sweepInstallation(target.octokit, { now, labels, ...(target.repositories ? { repositories: target.repositories } : {}) })));
@@ -98,9 +95,7 @@ export function clientsFromEnv(io: CliIO, args: Pick<SweepArgs, "token">, Octoki
       if (!io.env.APP_ID) {
         throw new CredentialsError("No GitHub credentials: set APP_ID and PRIVATE_KEY / PRIVATE_KEY_PATH to sweep every installation, or give --token and --repo.");
       }
-      const baseUrl = apiBaseUrl(io.env);
-      const appOctokit = new Octokit({ ...(baseUrl ? { baseUrl } : {}), auth: { appId: io.env.APP_ID, privateKey: await loadPrivateKey(io) } }) as GitHubClient;
-      return installationTargets(appOctokit, [], Octokit);
+      return installationTargets(await createAppClient(io, { Octokit }), [], Octokit);
     },
   };
 }

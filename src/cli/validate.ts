@@ -2,7 +2,8 @@
 // admins can run it in their own CI before a bad file reaches the base branch.
 import type { Command } from "commander";
 import { CONFIG_PATH, formatProblem, parseConfigFile, resolveConfig } from "../config/load.js";
-import { CHANGE_CLASSES, type Config } from "../config/schema.js";
+import { CHANGE_CLASSES, postReviewOf, type Config } from "../config/schema.js";
+import { isoUtc } from "../policy/time.js";
 import { approvalName } from "../policy/evaluate.js";
 import { EXIT, processIO, readInputFile, type CliIO } from "./io.js";
 
@@ -47,18 +48,32 @@ export function describeConfig(config: Config): string[] {
     const parts = [
       c.require.length ? `requires ${c.require.join(", ")}` : "requires no sections",
       ...c.checked.map((box) => `ticked "${box}"`),
+      ...c.checks.map((name) => `check "${name}"`),
       ...c.approvals.map(approvalName),
     ];
-    if (cls === "emergency") {
-      const post = config.classes.emergency.post_review;
-      parts.push(`post-implementation review by ${post.from} within ${post.within_hours} h`);
-    }
+    if (config.register.required.includes(cls)) parts.push("a linked change request");
+    const post = postReviewOf(config, cls);
+    if (post) parts.push(`post-implementation review by ${post.from} within ${post.within_hours} h`);
     return `${cls}: ${parts.join("; ")}`;
   });
   for (const rule of config.rules) {
-    const adds = [...rule.require, ...rule.checked.map((box) => `ticked "${box}"`), ...rule.approvals.map(approvalName)];
+    const adds = [
+      ...rule.require,
+      ...rule.checked.map((box) => `ticked "${box}"`),
+      ...rule.checks.map((name) => `check "${name}"`),
+      ...rule.approvals.map(approvalName),
+    ];
     lines.push(`rule "${rule.name}": adds ${adds.length ? adds.join("; ") : "nothing"}`);
   }
+  for (const freeze of config.freezes) {
+    const where = freeze.environments ? `deployments to ${freeze.environments.join(", ")}` : "deployments to every guarded environment";
+    lines.push(`freeze "${freeze.name}": ${isoUtc(new Date(freeze.from))} until ${isoUtc(new Date(freeze.until))}, stops ${freeze.classes.join(", ")} changes and ${where}`);
+  }
+  const register = config.register;
+  if (register.repository || register.required.length > 0) {
+    lines.push(`register: issues of ${register.repository || "the pull request's repository"} labelled ${register.labels.join(" or ")}; required for ${register.required.length ? register.required.join(", ") : "no class"}`);
+  }
+  if (!config.approvals.independent) lines.push("approvals: not independent: people who wrote commits of a pull request may approve it (approvals.independent: false)");
   return lines;
 }
 
@@ -71,7 +86,10 @@ function emptyGroupWarnings(config: Config): string[] {
     if (g && g.users.length + g.teams.length === 0) needed.set(group, [...(needed.get(group) ?? []), where]);
   };
   for (const cls of CHANGE_CLASSES) config.classes[cls].approvals.forEach((a) => need(a.from, `${cls} changes`));
-  need(config.classes.emergency.post_review.from, "emergency post-implementation reviews");
+  for (const cls of CHANGE_CLASSES) {
+    const post = postReviewOf(config, cls);
+    if (post) need(post.from, `${cls} post-implementation reviews`);
+  }
   config.rules.forEach((rule) => rule.approvals.forEach((a) => need(a.from, `rule "${rule.name}"`)));
   return [...needed].map(
     ([group, uses]) => `groups.${group} has no users or teams, so ${[...new Set(uses)].join(", ")} can never get its approval`,

@@ -1,9 +1,11 @@
 // Writes the `Change Policy` check run on the PR's head commit: updates our existing run, creates
 // one when there is none, and writes nothing when the verdict shown is already the same.
-import { CHECK_NAME, type CheckOutput } from "../render/check-output.js";
+import { CHECK_NAME } from "../policy/check-name.js";
+import type { CheckOutput } from "../render/check-output.js";
 import type { GitHubClient } from "./client.js";
 import type { ExistingCheck } from "./types.js";
 
+export { CHECK_NAME };
 export const REEVALUATE_ACTION = "re-evaluate";
 
 export type PublishResult = "created" | "updated" | "unchanged";

@@ -3,8 +3,8 @@
 // `Change Policy` check on the merged head commit (the same fragment an evaluation reads), so a
 // quarter of 300 PRs costs about 12 requests instead of hundreds. GitHub's search returns at most
 // 1,000 results per query; a period with more is split in halves until each half fits.
-import { isoUtc } from "../policy/post-review.js";
-import { CHECK_NAME } from "../render/check-output.js";
+import { isoUtc } from "../policy/time.js";
+import { CHECK_NAME } from "../policy/check-name.js";
 import type { GitHubClient } from "./client.js";
 import { PULL_FIELDS, snapshotFromNode, type PullNode, type SnapshotResult } from "./snapshot.js";
 
@@ -13,7 +13,7 @@ export const SEARCH_PAGE_SIZE = 25;
 export const SEARCH_RESULT_CAP = 1000;
 
 export const MERGED_PULLS_QUERY = /* GraphQL */ `
-  query MergedPulls($q: String!, $first: Int!, $after: String, $checkName: String!, $appId: Int) {
+  query MergedPulls($q: String!, $first: Int!, $after: String, $checkName: String!, $appId: Int, $withDepth: Boolean = true) {
     search(query: $q, type: ISSUE, first: $first, after: $after) {
       issueCount
       pageInfo { hasNextPage endCursor }
@@ -55,6 +55,9 @@ export async function listMergedPulls(octokit: GitHubClient, options: MergedPull
         after,
         checkName: CHECK_NAME,
         appId: options.appId ?? null,
+        // Commits and head checks (SPEC §9) would make each page of 25 cost about 55 points instead
+        // of 4; the audit does not read them (src/github/snapshot-extras.ts).
+        withDepth: false,
       });
       const { issueCount, pageInfo } = data.search;
       if (after === null && issueCount > SEARCH_RESULT_CAP) {

@@ -4,7 +4,7 @@
 // responses. Input from a file is validated with zod first, so bad input gets a clear error.
 import { z } from "zod";
 import { issueMessage } from "../config/issue-message.js";
-import type { LabelEvent, Permission, PullSnapshot, Review, ReviewState } from "../policy/snapshot.js";
+import type { HeadCheck, LabelEvent, Permission, PullCommit, PullSnapshot, RegisterIssueRead, Review, ReviewState } from "../policy/snapshot.js";
 
 // The minimal structural shapes read here; Octokit's REST response types fit them.
 export interface RestUser {
@@ -50,6 +50,31 @@ export interface PullParts {
   /** Members per group name (any case), teams already expanded. */
   groups?: Record<string, string[]>;
   labelEvents?: LabelEventInput[];
+  /** REST `pulls/{n}/commits` entries, optionally with `co_authors` (logins of Co-authored-by trailers). */
+  commits?: RestCommit[];
+  /** REST check runs and commit statuses of the head commit. */
+  checks?: RestCheck[];
+  /** The REST issue the description links as its change request. */
+  registerIssue?: RestRegisterIssue;
+}
+
+export interface RestCommit {
+  sha: string;
+  author?: RestUser | null;
+  committer?: RestUser | null;
+  parents?: { sha: string }[];
+  co_authors?: string[];
+}
+export type RestCheck = { name: string; status: string; conclusion?: string | null; app?: { slug?: string } | null } | { context: string; state: string };
+export interface RestRegisterIssue {
+  number: number;
+  html_url: string;
+  repository_url: string;
+  state: string;
+  state_reason?: string | null;
+  labels: (string | { name?: string })[];
+  body?: string | null;
+  pull_request?: unknown;
 }
 
 const REVIEW_STATES: ReadonlySet<string> = new Set<ReviewState>(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]);
@@ -80,6 +105,42 @@ export function pullSnapshotFromRest(parts: PullParts): PullSnapshot {
     groups: Object.fromEntries(Object.entries(parts.groups ?? {}).map(([name, members]) => [name, unique(members.map((m) => lower(m.replace(/^@/, ""))))])),
     mergedAt: merged ? (pull.merged_at ?? null) : null,
     mergedBy: merged && pull.merged_by ? lower(pull.merged_by.login) : null,
+    ...(parts.commits ? { commits: parts.commits.map(restCommit), commitCount: parts.commits.length } : {}),
+    ...(parts.checks ? { checks: parts.checks.map(restCheck) } : {}),
+    ...(parts.registerIssue ? { registerIssue: restRegisterIssue(parts.registerIssue) } : {}),
+  };
+}
+
+function restCommit(c: RestCommit): PullCommit {
+  return {
+    sha: c.sha,
+    author: c.author?.login.toLowerCase() ?? null,
+    committer: c.committer?.login.toLowerCase() ?? null,
+    coAuthors: unique((c.co_authors ?? []).map((l) => l.replace(/^@/, "").toLowerCase())),
+    parents: (c.parents ?? []).map((p) => p.sha),
+  };
+}
+
+function restCheck(c: RestCheck): HeadCheck {
+  if ("context" in c) {
+    const state = c.state.toLowerCase();
+    const done = state === "success" || state === "failure" || state === "error";
+    return { name: c.context, kind: "status", status: done ? "completed" : "pending", conclusion: done ? state : null, app: null };
+  }
+  return { name: c.name, kind: "check_run", status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null, app: c.app?.slug ?? null };
+}
+
+function restRegisterIssue(i: RestRegisterIssue): RegisterIssueRead {
+  return {
+    ok: true,
+    repository: i.repository_url.replace(/^.*\/repos\//, ""),
+    number: i.number,
+    url: i.html_url,
+    state: i.state === "closed" ? "closed" : "open",
+    stateReason: i.state_reason ?? null,
+    labels: i.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
+    body: i.body ?? "",
+    isPullRequest: i.pull_request !== undefined && i.pull_request !== null,
   };
 }
 
@@ -161,6 +222,42 @@ export const snapshotFileSchema = z.object({
   label_events: z
     .array(z.object({ label: z.string().min(1), actor: loginText.nullable(), created_at: timestamp }))
     .optional(),
+  commits: z
+    .array(
+      z.object({
+        sha: z.string().min(1).max(64),
+        author: userSchema.nullish(),
+        committer: userSchema.nullish(),
+        parents: z.array(z.object({ sha: z.string().min(1).max(64) })).default([]),
+        co_authors: z.array(loginText).default([]),
+      }),
+    )
+    .max(10_000)
+    .optional(),
+  checks: z
+    .array(
+      z.union(
+        [
+          z.object({ name: z.string().min(1).max(255), status: z.string().min(1), conclusion: z.string().nullish(), app: z.object({ slug: z.string().optional() }).nullish() }),
+          z.object({ context: z.string().min(1).max(255), state: z.string().min(1) }),
+        ],
+        { message: "must be a REST check run ({name, status, conclusion, app}) or commit status ({context, state})" },
+      ),
+    )
+    .max(10_000)
+    .optional(),
+  register_issue: z
+    .object({
+      number: z.number().int().positive(),
+      html_url: z.string().min(1),
+      repository_url: z.string().regex(/\/repos\/[^/]+\/[^/]+$/, "must be the issue's REST repository_url, e.g. https://api.github.com/repos/acme/changes"),
+      state: z.enum(["open", "closed"]),
+      state_reason: z.string().nullish(),
+      labels: z.array(z.union([z.string(), z.object({ name: z.string().optional() })])).default([]),
+      body: z.string().nullish(),
+      pull_request: z.unknown().optional(),
+    })
+    .optional(),
 });
 export type SnapshotFile = z.infer<typeof snapshotFileSchema>;
 
@@ -191,6 +288,9 @@ export function snapshotFromFile(data: unknown): SnapshotParse {
       permissions: file.permissions,
       groups: file.groups,
       ...(labelEvents ? { labelEvents } : {}),
+      ...(file.commits ? { commits: file.commits } : {}),
+      ...(file.checks ? { checks: file.checks } : {}),
+      ...(file.register_issue ? { registerIssue: file.register_issue } : {}),
     }),
   };
 }

@@ -1,7 +1,8 @@
 // Every GitHub request gets a timeout, bounded retries of what is safe to repeat, and bounded waits
 // for rate limits — for the server and the CLI alike, plugged in with one line:
 //
-//   const Octokit = withResilience(ProbotOctokit, resilienceFromEnv(process.env));
+//   octokitClass({ resilience: resilienceFromEnv(process.env) })   (src/github/octokit.ts), or
+//   withResilience(ProbotOctokit, resilienceFromEnv(process.env))
 //
 // What Probot 14 already does, and why this replaces part of it (test/github/probot-builtins.test.ts
 // proves each point against the installed versions):
@@ -82,8 +83,9 @@ export const SERVER_RESILIENCE: Readonly<ResilienceOptions> = {
 export const CLI_RESILIENCE: Readonly<ResilienceOptions> = { ...SERVER_RESILIENCE, maxRateLimitWaitMs: 65 * 60_000, maxRateLimitWaits: 5 };
 
 /**
- * GITHUB_TIMEOUT_SECONDS, GITHUB_RETRIES and GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS over `base`. A value
- * that is not a number (or out of range) is an error naming it, as for the server's other settings.
+ * GITHUB_REQUEST_TIMEOUT_MS (also in src/settings.ts), GITHUB_RETRIES and
+ * GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS over `base`. A value that is not a number (or out of range) is an
+ * error naming it, as for the server's other settings.
  */
 export function resilienceFromEnv(env: Record<string, string | undefined>, base: Readonly<ResilienceOptions> = SERVER_RESILIENCE): ResilienceOptions {
   const read = (name: string, min: number, max: number): number | undefined => {
@@ -93,12 +95,12 @@ export function resilienceFromEnv(env: Record<string, string | undefined>, base:
     if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, not "${raw}"`);
     return value;
   };
-  const timeout = read("GITHUB_TIMEOUT_SECONDS", 1, 600);
+  const timeout = read("GITHUB_REQUEST_TIMEOUT_MS", 1_000, 600_000);
   const retries = read("GITHUB_RETRIES", 0, 10);
   const maxWait = read("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS", 0, 24 * 3600);
   return {
     ...base,
-    ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+    ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
     ...(retries !== undefined ? { maxRetries: Math.floor(retries) } : {}),
     ...(maxWait !== undefined ? { maxRateLimitWaitMs: maxWait * 1000 } : {}),
   };

@@ -1,12 +1,14 @@
 // Builds the PullSnapshot for one evaluation with as few requests as GitHub allows: one GraphQL
-// query returns the PR, its labels (and who added them), files, reviews and our existing check run;
-// REST is used only where it is cheaper or GraphQL lacks data (pages beyond the first, the old path
-// of renamed files, reviewers' permissions, team members), and the last two are cached briefly.
-import type { Config } from "../config/schema.js";
+// query returns the PR, its labels (and who added them), files, reviews with whether each reviewer
+// can push (write access), our existing check run, and the members of the teams the policy uses
+// (src/policy/lookups.ts). REST is used only where GraphQL lacks data or pages would cost more:
+// pages beyond the first, the old path of renamed files, and teams of more than 100 members.
 import type { Permission, PullSnapshot, Review, ReviewState } from "../policy/snapshot.js";
-import { CHECK_NAME } from "../render/check-output.js";
+import { CHECK_NAME } from "../policy/check-name.js";
 import { statusOf, type GitHubClient } from "./client.js";
-import { memberCache, permissionCache } from "./membership.js";
+import { teamMembers } from "./groups.js";
+import { permissionCache } from "./membership.js";
+import { PULL_EXTRA_FRAGMENTS, queryPullTolerantly, readPolicyDepth, type HeadCommitExtras, type PullNodeExtras } from "./snapshot-extras.js";
 import type { ExistingCheck, PullRef } from "./types.js";
 
 /** What one evaluation reads of a pull request; also used by the audit's batched search. */
@@ -32,12 +34,14 @@ export const PULL_FIELDS = /* GraphQL */ `
     files(first: 100) { pageInfo { hasNextPage } nodes { path changeType } }
     reviews(first: 100) {
       pageInfo { hasNextPage }
-      nodes { author { login __typename } state submittedAt commit { oid } }
+      nodes { author { login __typename } authorCanPushToRepository state submittedAt commit { oid } }
     }
+    ...PullCommitHistory @include(if: $withDepth)
     commits(last: 1) {
       nodes {
         commit {
           oid
+          ...HeadCommitChecks @include(if: $withDepth)
           checkSuites(first: 10, filterBy: { appId: $appId }) {
             nodes { checkRuns(first: 10, filterBy: { checkName: $checkName }) { nodes { databaseId status conclusion title summary } } }
           }
@@ -45,23 +49,38 @@ export const PULL_FIELDS = /* GraphQL */ `
       }
     }
   }
+  ${PULL_EXTRA_FRAGMENTS}
 `;
 
-export const PULL_QUERY = /* GraphQL */ `
-  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int) {
+/** Members of one team, aliased `t0`, `t1`, … in the evaluation's query. */
+const TEAM_MEMBERS_PER_QUERY = 100;
+
+/** The evaluation's one query: the PR, plus the members of `teamCount` teams ($o0/$s0 …). */
+export function pullQuery(teamCount = 0): string {
+  const variables = Array.from({ length: teamCount }, (_, i) => `, $o${i}: String!, $s${i}: String!`).join("");
+  const teams = Array.from(
+    { length: teamCount },
+    (_, i) => `    t${i}: organization(login: $o${i}) { team(slug: $s${i}) { members(first: ${TEAM_MEMBERS_PER_QUERY}) { pageInfo { hasNextPage } nodes { login } } } }\n`,
+  ).join("");
+  return `
+  query PullSnapshot($owner: String!, $repo: String!, $number: Int!, $checkName: String!, $appId: Int, $withDepth: Boolean = true${variables}) {
     repository(owner: $owner, name: $repo) {
       isPrivate
+      defaultBranchRef { name }
       pullRequest(number: $number) { ...PullSnapshotFields }
     }
-  }
+${teams}  }
   ${PULL_FIELDS}`;
+}
+
+export const PULL_QUERY = pullQuery(0);
 
 interface Actor {
   login: string;
   __typename?: string;
 }
 /** A pull request as PULL_FIELDS selects it. */
-export interface PullNode {
+export interface PullNode extends PullNodeExtras {
   number: number;
   title: string;
   body: string | null;
@@ -80,20 +99,30 @@ export interface PullNode {
   files: { pageInfo: { hasNextPage: boolean }; nodes: { path: string; changeType: string }[] } | null;
   reviews: {
     pageInfo: { hasNextPage: boolean };
-    nodes: { author: Actor | null; state: ReviewState; submittedAt: string | null; commit: { oid: string } | null }[];
+    nodes: ReviewNode[];
   };
   commits: {
     nodes: {
-      commit: {
+      commit: HeadCommitExtras & {
         oid: string;
         checkSuites: { nodes: { checkRuns: { nodes: CheckRunNode[] } }[] } | null;
       };
     }[];
   };
 }
-interface PullQueryResult {
-  repository: { isPrivate: boolean; pullRequest: PullNode | null } | null;
+interface ReviewNode {
+  author: Actor | null;
+  authorCanPushToRepository: boolean;
+  state: ReviewState;
+  submittedAt: string | null;
+  commit: { oid: string } | null;
 }
+interface TeamNode {
+  team: { members: { pageInfo: { hasNextPage: boolean }; nodes: { login: string }[] } } | null;
+}
+type PullQueryResult = {
+  repository: { isPrivate: boolean; defaultBranchRef: { name: string } | null; pullRequest: PullNode | null } | null;
+} & Record<`t${number}`, TeamNode | null>;
 interface CheckRunNode {
   databaseId: number;
   status: string;
@@ -109,18 +138,37 @@ export interface SnapshotResult {
   check: ExistingCheck | null;
 }
 
-/** Reads the pull request itself: one GraphQL query (plus REST pages for very large PRs). */
-export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId?: number): Promise<SnapshotResult> {
-  const data = await octokit.graphql<PullQueryResult>(PULL_QUERY, {
-    owner: pull.owner,
-    repo: pull.repo,
-    number: pull.number,
-    checkName: CHECK_NAME,
-    appId: appId ?? null,
+export interface PullReading extends SnapshotResult {
+  /** The repository's default branch. */
+  defaultBranch: string | null;
+  /** Members (lower-case logins) of each team asked for, `org/slug` → logins. */
+  teamMembers: Record<string, string[]>;
+}
+
+/**
+ * Reads the pull request and the members of `teams` (`org/slug`): one GraphQL query, plus REST pages
+ * only for very large PRs or teams.
+ */
+export async function fetchPull(octokit: GitHubClient, pull: PullRef, appId: number | undefined, teams: string[] = [], installationId?: number): Promise<PullReading> {
+  const variables: Record<string, unknown> = { owner: pull.owner, repo: pull.repo, number: pull.number, checkName: CHECK_NAME, appId: appId ?? null };
+  teams.forEach((team, i) => {
+    const [org, slug] = team.split("/") as [string, string];
+    variables[`o${i}`] = org;
+    variables[`s${i}`] = slug;
   });
+  const data = await queryPullTolerantly<PullQueryResult>(octokit, pullQuery(teams.length), variables);
   const pr = data.repository?.pullRequest;
   if (!data.repository || !pr) throw new PullNotFoundError(`pull request ${pull.owner}/${pull.repo}#${pull.number} not found`);
-  return snapshotFromNode(octokit, pull, data.repository.isPrivate, pr);
+  const teamMembersRead: Record<string, string[]> = {};
+  for (const [i, team] of teams.entries()) {
+    const members = data[`t${i}`]?.team?.members;
+    // A missing team has no members; the check names the group so an admin can fix it.
+    if (!members) teamMembersRead[team] = [];
+    else if (members.pageInfo.hasNextPage) teamMembersRead[team] = await teamMembers(octokit, team, installationId);
+    else teamMembersRead[team] = members.nodes.map((m) => m.login.toLowerCase());
+  }
+  const result = await snapshotFromNode(octokit, pull, data.repository.isPrivate, pr);
+  return { ...result, defaultBranch: data.repository.defaultBranchRef?.name ?? null, teamMembers: teamMembersRead };
 }
 
 /** Turns a PULL_FIELDS node into the snapshot (REST pages only for very large PRs or renames). */
@@ -131,7 +179,18 @@ export async function snapshotFromNode(octokit: GitHubClient, pull: PullRef, isP
   const renamed = (pr.files?.nodes ?? []).some((f) => f.changeType === "RENAMED");
   // GraphQL pages cost a throttled "write" each and lack the old path of renamed files; REST has both.
   if (pr.files?.pageInfo.hasNextPage || renamed) ({ paths: files, count: fileCount } = await listFiles(octokit, pull));
-  const reviews = pr.reviews.pageInfo.hasNextPage ? await listReviews(octokit, pull) : pr.reviews.nodes.map(toReview);
+  let reviews: Review[];
+  let permissions: Record<string, Permission>;
+  if (pr.reviews.pageInfo.hasNextPage) {
+    // More than 100 reviews: REST lists them all, but without reviewers' access; ask for that.
+    reviews = await listReviews(octokit, pull);
+    permissions = await permissionsOf(octokit, pull, reviews, pr.author?.login.toLowerCase() ?? "ghost");
+  } else {
+    reviews = pr.reviews.nodes.map(toReview);
+    permissions = {};
+    // "Can push" is write access or more; it is all that counts for an approval.
+    for (const r of pr.reviews.nodes) if (r.author) permissions[r.author.login.toLowerCase()] = r.authorCanPushToRepository ? "write" : "read";
+  }
 
   const labelEvents = pr.timelineItems.nodes
     .filter((n): n is { createdAt: string; actor: Actor | null; label: { name: string } } => "label" in n)
@@ -154,44 +213,28 @@ export async function snapshotFromNode(octokit: GitHubClient, pull: PullRef, isP
     filesIncomplete: fileCount < pr.changedFiles,
     reviews,
     assignees: pr.assignees.nodes.map((a) => a.login.toLowerCase()),
-    permissions: {},
+    permissions,
     groups: {},
     mergedAt: pr.mergedAt,
     mergedBy: pr.mergedBy?.login.toLowerCase() ?? null,
+    ...(await readPolicyDepth(octokit, pull, pr)),
   };
   return { snapshot, check: newestCheck(pr.commits.nodes[0]?.commit, pr.headRefOid) };
 }
 
-/** Adds what depends on the policy: reviewers' permissions and the members of configured groups. */
-export async function completeSnapshot(
-  octokit: GitHubClient,
-  snapshot: PullSnapshot,
-  config: Config,
-  installationId: number | undefined,
-): Promise<PullSnapshot> {
-  const { owner, name: repo } = snapshot.repository;
-  const author = snapshot.author;
+/** Permissions of the reviewers whose review could count (REST, cached briefly): the >100-reviews path. */
+async function permissionsOf(octokit: GitHubClient, pull: PullRef, reviews: Review[], author: string): Promise<Record<string, Permission>> {
   const candidates = new Set<string>();
-  for (const r of snapshot.reviews) {
-    const login = r.author;
-    if (login && !r.authorIsBot && login !== author && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED")) {
-      candidates.add(login);
-    }
+  for (const r of reviews) {
+    if (r.author && !r.authorIsBot && r.author !== author && (r.state === "APPROVED" || r.state === "CHANGES_REQUESTED")) candidates.add(r.author);
   }
   const permissions: Record<string, Permission> = {};
-  for (const login of candidates) permissions[login] = await permissionOf(octokit, owner, repo, login, installationId);
-
-  const groups: Record<string, string[]> = {};
-  for (const [name, group] of Object.entries(config.groups)) {
-    const members = new Set(group.users);
-    for (const team of group.teams) for (const m of await teamMembers(octokit, team, installationId)) members.add(m);
-    groups[name] = [...members];
-  }
-  return { ...snapshot, permissions, groups };
+  for (const login of candidates) permissions[login] = await permissionOf(octokit, pull.owner, pull.repo, login);
+  return permissions;
 }
 
-async function permissionOf(octokit: GitHubClient, owner: string, repo: string, login: string, installationId?: number): Promise<Permission> {
-  const key = `${installationId ?? "-"}:${owner}/${repo}:${login}`.toLowerCase();
+async function permissionOf(octokit: GitHubClient, owner: string, repo: string, login: string): Promise<Permission> {
+  const key = `${owner}/${repo}:${login}`.toLowerCase();
   const cached = permissionCache.get(key);
   if (cached) return cached;
   let permission: Permission;
@@ -206,24 +249,6 @@ async function permissionOf(octokit: GitHubClient, owner: string, repo: string, 
   }
   permissionCache.set(key, permission);
   return permission;
-}
-
-export async function teamMembers(octokit: GitHubClient, team: string, installationId?: number): Promise<string[]> {
-  const key = `${installationId ?? "-"}:${team}`;
-  const cached = memberCache.get(key);
-  if (cached) return cached;
-  const [org, slug] = team.split("/") as [string, string];
-  let members: string[];
-  try {
-    const list = await octokit.paginate("GET /orgs/{org}/teams/{team_slug}/members", { org, team_slug: slug, per_page: 100 });
-    members = list.map((m) => m.login.toLowerCase());
-  } catch (error) {
-    if (statusOf(error) !== 404) throw error;
-    // A missing team has no members; the check names the group so an admin can fix it.
-    members = [];
-  }
-  memberCache.set(key, members);
-  return members;
 }
 
 async function listFiles(octokit: GitHubClient, pull: PullRef): Promise<{ paths: string[]; count: number }> {
@@ -258,7 +283,7 @@ async function listReviews(octokit: GitHubClient, pull: PullRef): Promise<Review
   }));
 }
 
-function toReview(r: { author: Actor | null; state: ReviewState; submittedAt: string | null; commit: { oid: string } | null }): Review {
+function toReview(r: ReviewNode): Review {
   return {
     author: r.author?.login.toLowerCase() ?? null,
     authorIsBot: r.author?.__typename === "Bot",

@@ -1,13 +1,6 @@
 // Shapes shared by the readers and writers in src/github/ and the handlers that use them.
 
-export interface RepoRef {
-  owner: string;
-  repo: string;
-}
-
-export interface PullRef extends RepoRef {
-  number: number;
-}
+export type { PullRef, RepoRef } from "../policy/refs.js";
 
 /** The newest `Change Policy` check run of this app on the PR's head commit, if any. */
 export interface ExistingCheck {

@@ -1,31 +1,14 @@
-// A merged pull request is read once and handed to the two concerns that care about merges:
-// emergency changes get their post-implementation review (SPEC §3); any other change merged
-// without a passing check is an admin bypass, a security incident (SPEC §4).
+// `pull_request.closed` with a merge → the merge's follow-up or incident (src/services/merged-pull.ts).
 import type { Probot } from "probot";
-import type { AppDependencies } from "../app.js";
-import { readPullContext } from "../github/pull-context.js";
-import { defaultConfig } from "../config/schema.js";
-import { evaluatePull } from "../policy/evaluate.js";
-import { openPostImplementationReview } from "./emergency-followup.js";
-import { reportBypassMerge } from "./incidents.js";
-import { deliveryClient } from "../github/instrument.js";
+import type { ServiceDependencies } from "../services/dependencies.js";
+import { handleMergedPull } from "../services/merged-pull.js";
+import { fromDelivery } from "./delivery.js";
 
-export function registerMergedPull(app: Probot, deps: AppDependencies): void {
+export function registerMergedPull(app: Probot, deps: ServiceDependencies): void {
   app.on("pull_request.closed", async (context) => {
-    if (!context.payload.pull_request.merged) return;
-    const pull = { ...context.repo(), number: context.payload.pull_request.number };
-    const log = context.log.child({ deliveryId: context.id, repo: `${pull.owner}/${pull.repo}`, pr: pull.number });
-    const octokit = deliveryClient(context, deps.background?.budget);
-    const ctx = await readPullContext(octokit, pull, { appId: deps.appId, installationId: context.payload.installation?.id });
-    if (ctx.kind === "no-policy") return;
-    // Under an invalid policy nothing could be evaluated; whether the merge bypassed the check is
-    // judged from the check itself, and the incident is filed with the default incident settings.
-    const config = ctx.kind === "ready" ? ctx.config : defaultConfig();
-    if (ctx.kind === "invalid-policy") log.warn({ problems: ctx.problems.length }, "merged under an invalid policy");
-    const verdict = evaluatePull(config, ctx.snapshot);
-    const merged = { config, snapshot: ctx.snapshot, verdict, check: ctx.check, now: deps.now(), log };
-    log.info({ changeClass: verdict.changeClass, checkAtMerge: ctx.check?.conclusion ?? null }, "pull request merged");
-    if (verdict.changeClass === "emergency" && ctx.kind === "ready") await openPostImplementationReview(octokit, merged);
-    else if (ctx.check?.conclusion !== "success") await reportBypassMerge(octokit, merged);
+    const pr = context.payload.pull_request;
+    if (!pr.merged) return;
+    const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
+    await handleMergedPull(octokit, { pull: { ...context.repo(), number: pr.number }, baseRef: pr.base.ref, ...(installationId ? { installationId } : {}) }, deps, log);
   });
 }

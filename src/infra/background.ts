@@ -2,13 +2,9 @@
 // paced re-evaluation queue. Webhook handlers only schedule; GitHub gets its answer within
 // milliseconds (it gives up after 10 s). The server's graceful shutdown calls `drain()`.
 //
-// Settings (environment):
-//   COALESCE_WINDOW_MS     quiet time after the last event of a PR before it is evaluated (2000)
-//   COALESCE_MAX_WAIT_MS   longest delay from a burst's first event to its evaluation (10000)
-//   REEVALUATE_SPACING_MS  pause between two queued re-evaluations (2000)
-//   REEVALUATE_MAX_PAUSE_MS longest single pause of the queue while the budget is low (300000)
-//   REDIS_URL              when set, replicas coalesce together through Redis
-import { Redis } from "ioredis";
+// Its settings come from src/settings.ts (COALESCE_*, REEVALUATE_*); with a Redis client (the
+// process's one, REDIS_URL), replicas coalesce together.
+import type { Redis } from "ioredis";
 import { apiBudget, type ApiBudget } from "../github/budget.js";
 import { Coalescer, MemoryCoalesceStore, type CoalesceStore, type CoalesceTiming } from "./coalesce.js";
 import { RedisCoalesceStore } from "./coalesce-redis.js";
@@ -25,27 +21,13 @@ export interface BackgroundSettings {
   maxWaitMs: number;
   spacingMs: number;
   maxPauseMs: number;
-  redisUrl?: string;
-}
-
-export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): BackgroundSettings {
-  const num = (name: string, fallback: number) => {
-    const value = Number(env[name]);
-    return env[name] !== undefined && env[name] !== "" && Number.isFinite(value) && value >= 0 ? value : fallback;
-  };
-  return {
-    windowMs: num("COALESCE_WINDOW_MS", 2_000),
-    maxWaitMs: num("COALESCE_MAX_WAIT_MS", 10_000),
-    spacingMs: num("REEVALUATE_SPACING_MS", 2_000),
-    maxPauseMs: num("REEVALUATE_MAX_PAUSE_MS", 300_000),
-    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
-  };
+  /** The process's Redis client (shared with the job lock); replicas then coalesce together. */
+  redis?: Redis;
 }
 
 export class BackgroundWork {
   readonly coalescer: Coalescer;
   readonly queue: PacedQueue;
-  private readonly redis: Redis | null;
   /** Where background work logs; the app sets Probot's logger when it loads. */
   log: BackgroundLog;
 
@@ -60,16 +42,8 @@ export class BackgroundWork {
       warn: (o, m) => this.log.warn(o, m),
       error: (o, m) => this.log.error(o, m),
     };
-    let store: CoalesceStore;
-    if (settings.redisUrl) {
-      // Few retries: if Redis is down, evaluating without coalescing beats waiting.
-      this.redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
-      this.redis.on("error", (err) => forward.warn({ err }, "Redis connection problem"));
-      store = new RedisCoalesceStore(this.redis);
-    } else {
-      this.redis = null;
-      store = new MemoryCoalesceStore();
-    }
+    // If Redis is down, the coalescer evaluates without it: evaluating twice beats waiting.
+    const store: CoalesceStore = settings.redis ? new RedisCoalesceStore(settings.redis) : new MemoryCoalesceStore();
     this.coalescer = new Coalescer(store, forward);
     this.queue = new PacedQueue({
       spacingMs: settings.spacingMs,
@@ -100,13 +74,12 @@ export class BackgroundWork {
 
   /**
    * Graceful shutdown: stops the re-evaluation queue (jobs not started are dropped and logged),
-   * runs the coalesced evaluations that wait for their window now, waits for the running ones,
-   * then closes Redis. Call after the HTTP server stopped accepting deliveries.
+   * runs the coalesced evaluations that wait for their window now and waits for the running ones.
+   * Call after the HTTP server stopped accepting deliveries; the owner of Redis closes it after.
    */
   async drain(): Promise<void> {
     await this.queue.stop();
     await this.coalescer.drain();
-    if (this.redis) await this.redis.quit().catch(() => undefined);
   }
 }
 

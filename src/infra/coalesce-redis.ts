@@ -1,6 +1,7 @@
 // Coalescing bookkeeping shared by every replica through Redis (REDIS_URL). Per key: a hash with
 // the generation (bumped by every submission on any replica), the generation last evaluated, and
-// the times of the first and last submission of the burst; and a lock (SET NX PX) held by the one
+// the times of the first and last submission of the burst and of the last run (a lone submission
+// runs at once, see coalesce.ts); and a lock (SET NX PX) held by the one
 // replica that evaluates. Each step is one Lua script, so check-and-set is atomic, and the clock is
 // Redis's own (TIME), so replicas with skewed clocks agree on when a window ends. A replica that
 // dies mid-evaluation loses the lock after LOCK_TTL_MS and another one takes over.
@@ -25,14 +26,17 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', 0} end
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or now)
 local first = tonumber(redis.call('HGET', KEYS[1], 'first') or last)
 local window = tonumber(ARGV[1])
+local ranat = redis.call('HGET', KEYS[1], 'ranat')
 local due = math.min(last + window, first + math.max(tonumber(ARGV[2]), window))
+if gen - done == 1 and (not ranat or now - tonumber(ranat) >= window) then due = now end
 if now < due then return {'wait', due - now} end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
 redis.call('HDEL', KEYS[1], 'first')
 return {'run', gen}`;
 
-const RELEASE = `
+const RELEASE = `${NOW_MS}
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+redis.call('HSET', KEYS[1], 'ranat', now)
 local gen = tonumber(ARGV[1])
 local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
 if gen > done then redis.call('HSET', KEYS[1], 'done', gen) end

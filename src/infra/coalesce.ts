@@ -1,8 +1,10 @@
 // Coalesces bursts of work per key: GitHub sends a burst of deliveries for one pull request
 // (opened + labels + review requests, a stack rebase), and every evaluation costs API requests.
-// Submissions for the same key within a window cause one run after the burst; a run that starts
-// after the window reads the current state, so it reflects the last submission. A submission that
-// arrives while a run is in progress causes exactly one more run after it.
+// A lone submission (nothing run for the key within the window) runs at once, so a single event is
+// answered without waiting; further submissions within the window cause one more run after the
+// burst, which reads the current state and so reflects the last submission. A burst therefore costs
+// at most two runs. A submission that arrives while a run is in progress causes exactly one more
+// run after it.
 //
 // The bookkeeping lives in a CoalesceStore: in memory for one process, or in Redis so that several
 // replicas behind a load balancer coalesce too (see coalesce-redis.ts). The Coalescer drives the
@@ -78,7 +80,8 @@ export class Coalescer {
           // The key may have finished while the store was asked (another replica ran it): keep it tracked.
           const live = this.keys.get(key) ?? current;
           this.keys.set(key, live);
-          if (!live.running && !live.timer) this.arm(key, live, timing.windowMs);
+          // The store decides: at once for a lone submission, else after the burst's window.
+          if (!live.running && !live.timer) this.arm(key, live, 0);
         },
         (error: unknown) => {
           // Without the shared store, evaluating twice is better than not at all.
@@ -193,15 +196,17 @@ export class Coalescer {
 
 /** Bookkeeping for one process. */
 export class MemoryCoalesceStore implements CoalesceStore {
-  private readonly entries = new Map<string, { generation: number; done: number; first?: number; last: number; owner?: string }>();
+  private readonly entries = new Map<string, { generation: number; done: number; first?: number; last: number; owner?: string; ranAt?: number }>();
   private nextToken = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async touch(key: string): Promise<void> {
+    const now = this.now();
+    if (this.entries.size > PRUNE_ABOVE) this.prune(now);
     const entry = this.entries.get(key) ?? { generation: 0, done: 0, last: 0 };
     entry.generation += 1;
-    entry.last = this.now();
+    entry.last = now;
     entry.first ??= entry.last;
     this.entries.set(key, entry);
   }
@@ -210,8 +215,9 @@ export class MemoryCoalesceStore implements CoalesceStore {
     const entry = this.entries.get(key);
     if (!entry || entry.done >= entry.generation) return { kind: "done" };
     if (entry.owner) return { kind: "busy" };
-    const due = dueAt(entry.last, entry.first ?? entry.last, timing);
     const now = this.now();
+    const lone = entry.generation - entry.done === 1 && (entry.ranAt === undefined || now - entry.ranAt >= timing.windowMs);
+    const due = lone ? now : dueAt(entry.last, entry.first ?? entry.last, timing);
     if (now < due) return { kind: "wait", ms: due - now };
     entry.owner = String(++this.nextToken);
     entry.first = undefined;
@@ -223,11 +229,22 @@ export class MemoryCoalesceStore implements CoalesceStore {
     if (!entry) return false;
     if (entry.owner === token) entry.owner = undefined;
     entry.done = Math.max(entry.done, generation);
-    const newer = entry.generation > generation;
-    if (!newer && !entry.owner) this.entries.delete(key);
-    return newer;
+    // Kept (until pruned) so that the next submission knows a run just happened: that one waits.
+    entry.ranAt = this.now();
+    return entry.generation > generation;
+  }
+
+  /** Forgets keys that ran long ago and have nothing pending. */
+  private prune(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (!entry.owner && entry.done >= entry.generation && now - (entry.ranAt ?? entry.last) > FORGET_AFTER_MS) this.entries.delete(key);
+    }
   }
 }
+
+/** Idle keys are forgotten after this long, once the store holds more than PRUNE_ABOVE keys. */
+const FORGET_AFTER_MS = 10 * 60_000;
+const PRUNE_ABOVE = 1_000;
 
 /** When a burst may run: after a quiet window, but never later than maxWait after it began. */
 export function dueAt(last: number, first: number, timing: CoalesceTiming): number {

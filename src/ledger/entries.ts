@@ -3,15 +3,19 @@
 // ISO 8601 UTC times, lower-case logins, full commit shas, integers only.
 import { createHash } from "node:crypto";
 import type { JsonValue } from "./hash.js";
+import type { Config } from "../config/schema.js";
+import { reviewerStandings } from "../policy/approvals.js";
+import { isMember } from "../policy/classify.js";
 import { readRequestForChange } from "../policy/request-for-change.js";
-import type { Verdict } from "../policy/evaluate.js";
+import type { RequirementResult, Verdict } from "../policy/evaluate.js";
+import type { PullSnapshot } from "../policy/snapshot.js";
 
 export const LEDGER_KINDS = ["check", "merge", "follow_up", "incident", "deployment", "merge_group", "checkpoint"] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** One requirement of the checklist, as the check showed it. */
 export interface RequirementRecord {
-  kind: "section" | "field" | "checkbox" | "approval";
+  kind: RequirementResult["kind"];
   name: string;
   met: boolean;
   detail: string;
@@ -196,4 +200,79 @@ export function requirementRecords(verdict: Pick<Verdict, "requirements">): Requ
 /** `owner/repo`, lower-cased as GitHub treats names case-insensitively. */
 export function repositoryKey(owner: string, repo: string): string {
   return `${owner}/${repo}`.toLowerCase();
+}
+
+/** Every approval of the pull request: whether it counted (and why not), and the reviewer's groups. */
+export function approvalRecords(config: Config, pr: PullSnapshot): ApprovalRecord[] {
+  return reviewerStandings(config, pr)
+    .filter((s) => s.state === "APPROVED")
+    .map((s) => ({
+      reviewer: s.login,
+      commit_sha: s.commitId,
+      counted: s.notCounting === null,
+      groups: Object.keys(config.groups).filter((g) => isMember(pr, g, s.login)),
+      reason: s.notCounting,
+    }));
+}
+
+export interface CheckEntryInput {
+  config: Config;
+  pr: PullSnapshot;
+  verdict: Verdict;
+  /** As published (the check's conclusion and title). */
+  conclusion: CheckBody["conclusion"];
+  title: string;
+  checkRunId: number | null;
+  policyBlobSha: string | null;
+}
+
+/** The body of a `check` entry for a published verdict (subject: subjects.pull(pr.number)). */
+export function checkEntryBody(input: CheckEntryInput): CheckBody {
+  return {
+    pull_number: input.pr.number,
+    head_sha: input.pr.headSha,
+    check_run_id: input.checkRunId,
+    class: input.verdict.changeClass,
+    conclusion: input.conclusion,
+    title: input.title,
+    requirements: requirementRecords(input.verdict),
+    approvals: approvalRecords(input.config, input.pr),
+    rules: [...input.verdict.rules],
+    policy_blob_sha: input.policyBlobSha,
+  };
+}
+
+export interface MergeEntryInput {
+  config: Config;
+  /** The merged pull request as read at merge (body, labels, reviews). */
+  pr: PullSnapshot;
+  /** The verdict on it at merge. */
+  verdict: Verdict;
+  /** The Change Policy check's conclusion on the head commit at merge; null when there was none. */
+  checkConclusion: string | null;
+  mergeCommitSha: string | null;
+  policyBlobSha: string | null;
+}
+
+/** The body of a `merge` entry (subject: subjects.pull(pr.number)). */
+export function mergeEntryBody(input: MergeEntryInput): MergeBody {
+  const { pr } = input;
+  return {
+    pull_number: pr.number,
+    title: pr.title,
+    base_ref: pr.baseRef,
+    head_sha: pr.headSha,
+    merge_commit_sha: input.mergeCommitSha,
+    merged_at: pr.mergedAt ?? "",
+    merged_by: pr.mergedBy ?? null,
+    author: pr.author,
+    check_conclusion: input.checkConclusion,
+    class: input.verdict.changeClass,
+    approvers: [...input.verdict.approvers],
+    approvals: approvalRecords(input.config, pr),
+    ...requestForChangeRecord(pr.body),
+    labels: [...pr.labels],
+    policy_blob_sha: input.policyBlobSha,
+    requirements: requirementRecords(input.verdict),
+  };
 }

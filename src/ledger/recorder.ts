@@ -250,6 +250,17 @@ export class LedgerRecorder {
   }
 }
 
+/**
+ * One line for /readyz's detail. The ledger never makes the server unready: checks must go on being
+ * published while the database is down (the entries wait), so this only says why.
+ */
+export function ledgerReadinessDetail(status: RecorderStatus): string {
+  if (status.ok) return status.waiting ? `ledger: writing (${status.waiting} waiting)` : "ledger: ok";
+  if (status.state === "closed") return "ledger: closed";
+  if (status.state === "opening") return `ledger: opening the database (${status.waiting} entries waiting)`;
+  return `ledger: failing (${status.failures} attempts; ${status.waiting} entries waiting; next retry ${status.nextRetryAt ?? "soon"}): ${status.lastError ?? "unknown error"}`;
+}
+
 /** Creates the recorder and starts opening the database in the background. */
 export function createLedgerRecorder(options: RecorderOptions): LedgerRecorder {
   const recorder = new LedgerRecorder(options);

@@ -1,6 +1,7 @@
 // Which reviews count as approvals, and whether an approval requirement ({count, from}) is met.
 import type { ApprovalRequirement, Config } from "../config/schema.js";
 import { isMember } from "./classify.js";
+import { contributorsOf, independenceProblem } from "./independence.js";
 import type { Permission, PullSnapshot, Review } from "./snapshot.js";
 
 const WRITE_PERMISSIONS: ReadonlySet<Permission> = new Set(["admin", "maintain", "write"]);
@@ -24,16 +25,18 @@ export function reviewerStandings(config: Config, pr: PullSnapshot): ReviewerSta
     if (review.author === null || !STATE_CHANGING.has(review.state)) continue;
     latest.set(review.author.toLowerCase(), review);
   }
+  const contributors = contributorsOf(pr);
   return [...latest.entries()].map(([login, review]) => {
     const ineligible = ineligibility(pr, login, review);
     const stale = config.approvals.stale === "dismiss" && review.commitId !== pr.headSha;
+    // Not independent (SPEC §9): only the approval stops counting; a request for changes still blocks.
+    const notIndependent = review.state === "APPROVED" ? independenceProblem(config, contributors, login) : null;
     const notCounting =
       ineligible ??
       (review.state !== "APPROVED"
         ? null
-        : stale
-          ? `given on an older commit${review.commitId ? ` (${review.commitId.slice(0, 7)})` : ""}; approvals must be on the head commit`
-          : null);
+        : (notIndependent ??
+          (stale ? `given on an older commit${review.commitId ? ` (${review.commitId.slice(0, 7)})` : ""}; approvals must be on the head commit` : null)));
     return { login, state: review.state as ReviewerStanding["state"], commitId: review.commitId, ineligible, notCounting };
   });
 }

@@ -59,7 +59,17 @@ export interface AuditedIncident {
 }
 
 export interface Exception {
-  kind: "check-not-success" | "emergency-review-late" | "emergency-review-open" | "emergency-review-missing" | "incident";
+  kind:
+    | "check-not-success"
+    | "emergency-review-late"
+    | "emergency-review-open"
+    | "emergency-review-missing"
+    | "incident"
+    // From the evidence ledger (src/ledger/audit.ts): what changed after the merge, what is not recorded.
+    | "description-edited-after-merge"
+    | "labels-changed-after-merge"
+    | "policy-changed-after-merge"
+    | "no-ledger-entry";
   /** `#12` for a pull request, the issue reference for an incident. */
   reference: string;
   detail: string;
@@ -83,7 +93,7 @@ export function auditPull(
   const changeClass = classifyChange(config, pr).changeClass;
   // Write access is not re-read (one request per approver); the check at merge verified it.
   const assumeWrite = Object.fromEntries(pr.reviews.filter((r) => r.author).map((r) => [r.author!, "write" as const]));
-  const standings = reviewerStandings({ ...config, approvals: { stale: "keep" } }, { ...pr, permissions: assumeWrite });
+  const standings = reviewerStandings({ ...config, approvals: { ...config.approvals, stale: "keep" } }, { ...pr, permissions: assumeWrite });
   const approvers = standings
     .filter((s) => s.state === "APPROVED" && s.ineligible === null)
     .map((s) => ({ login: s.login, groups: Object.keys(config.groups).filter((g) => isMember(pr, g, s.login)) }));
@@ -216,4 +226,6 @@ export interface AuditReport {
   incidents: AuditedIncident[];
   /** GitHub API requests the report cost. */
   apiRequests: number;
+  /** Where each merge's verdict comes from: GitHub now (default), or the ledger's entry written at merge. */
+  source?: "github" | "ledger";
 }

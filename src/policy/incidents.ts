@@ -5,10 +5,7 @@ import type { Config } from "../config/schema.js";
 import { pathMatcher } from "./classify.js";
 import { followUpRepository } from "./post-review.js";
 
-export interface RepoKey {
-  owner: string;
-  repo: string;
-}
+import type { RepoRef } from "./refs.js";
 
 /** A pull request GitHub associates with a commit. */
 export interface AssociatedPull {
@@ -51,17 +48,17 @@ export function unauthorizedCommits(
 }
 
 /** Where incident issues go: `incidents.repository` ("repo" or "owner/repo"), else where it happened (same rule as follow-ups). */
-export function incidentRepository(config: Pick<Config, "incidents">, where: RepoKey): RepoKey {
+export function incidentRepository(config: Pick<Config, "incidents">, where: RepoRef): RepoRef {
   return followUpRepository(config.incidents, where);
 }
 
 /** One push = one incident: the same delivery twice, or two replicas, find this marker first. */
-export function pushIncidentMarker(where: RepoKey, afterSha: string): string {
+export function pushIncidentMarker(where: RepoRef, afterSha: string): string {
   return `<!-- change-policy:incident push ${where.owner}/${where.repo}@${afterSha} -->`;
 }
 
 /** One bypassed merge = one incident. */
-export function bypassIncidentMarker(where: RepoKey, number: number): string {
+export function bypassIncidentMarker(where: RepoRef, number: number): string {
   return `<!-- change-policy:incident bypass ${where.owner}/${where.repo}#${number} -->`;
 }
 
@@ -98,4 +95,9 @@ export function readIncidentMarker(body: string | null | undefined): IncidentRef
 export function messageHeadline(message: string, max = 100): string {
   const line = message.split("\n", 1)[0]!.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** The all-zero sha GitHub sends as `before` of a branch's first push (and `after` of its deletion). */
+export function isZeroSha(sha: string): boolean {
+  return /^0+$/.test(sha);
 }

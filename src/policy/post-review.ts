@@ -1,15 +1,12 @@
-// The post-implementation review of an emergency change (policy §5.6, §9; SPEC §3) as pure
-// decisions: when it is due, what its hidden markers say, and what a sweep or a close must do.
+// The post-implementation review of an emergency change (policy §5.6, §9; SPEC §3), or of any class
+// whose policy asks for one (`classes.<class>.post_review`, SPEC §9), as pure decisions: when it is due, what its hidden markers say, and what a sweep or a close must do.
 // All state lives in the follow-up issue on GitHub (its body markers, labels and comments), so these
 // functions only read that state; src/handlers/ does the I/O.
+import { isoUtc } from "./time.js";
 import { addHours, differenceInMinutes, isValid, parseISO, subHours } from "date-fns";
-import type { PostReviewConfig } from "../config/schema.js";
+import { CHANGE_CLASSES, type ChangeClass, type PostReviewConfig } from "../config/schema.js";
 
-export interface PullKey {
-  owner: string;
-  repo: string;
-  number: number;
-}
+import type { PullRef } from "./refs.js";
 
 /** Label the sweep adds when the due time has passed (SPEC §3). */
 export const OVERDUE_LABEL = "overdue";
@@ -22,22 +19,26 @@ const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 // how the app finds its own issues and comments again after a restart or on another replica.
 
 /** `<!-- change-policy:follow-up owner/repo#N -->`: links a follow-up issue to its pull request. */
-export function followUpMarker(pr: PullKey): string {
+export function followUpMarker(pr: PullRef): string {
   return `<!-- change-policy:follow-up ${pr.owner}/${pr.repo}#${pr.number} -->`;
 }
 
 /** The review's own parameters, fixed at merge time so that later config edits do not move the goal posts. */
 export interface ReviewTerms {
-  pr: PullKey;
+  pr: PullRef;
   /** ISO 8601 UTC, e.g. 2026-11-26T10:00:00Z. */
   due: string;
   /** The group whose members may complete the review. */
   from: string;
   remindBeforeHours: number;
+  /** The class of the merged change; absent means emergency (issues opened before other classes had reviews). */
+  changeClass?: ChangeClass;
 }
 
 export function termsMarker(terms: ReviewTerms): string {
-  return `<!-- change-policy:post-review due=${terms.due} from=${terms.from} remind-before-hours=${terms.remindBeforeHours} -->`;
+  // Emergency reviews keep the marker they always had; other classes name theirs.
+  const klass = terms.changeClass && terms.changeClass !== "emergency" ? ` class=${terms.changeClass}` : "";
+  return `<!-- change-policy:post-review due=${terms.due} from=${terms.from} remind-before-hours=${terms.remindBeforeHours}${klass} -->`;
 }
 
 /** Reads both markers back from an issue body; null when the body is not a follow-up issue's. */
@@ -57,10 +58,12 @@ export function readReviewTerms(body: string | null | undefined): ReviewTerms | 
   const from = fields.get("from") ?? "";
   const remind = Number(fields.get("remind-before-hours"));
   if (!isValid(parseISO(due)) || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(from) || !Number.isFinite(remind) || remind < 0) return null;
-  return { pr, due, from, remindBeforeHours: remind };
+  const klass = fields.get("class");
+  if (klass !== undefined && !(CHANGE_CLASSES as readonly string[]).includes(klass)) return null;
+  return { pr, due, from, remindBeforeHours: remind, ...(klass && klass !== "emergency" ? { changeClass: klass as ChangeClass } : {}) };
 }
 
-export function readFollowUpMarker(body: string | null | undefined): PullKey | null {
+export function readFollowUpMarker(body: string | null | undefined): PullRef | null {
   if (!body) return null;
   const prefix = "<!-- change-policy:follow-up ";
   const start = body.indexOf(prefix);
@@ -95,10 +98,6 @@ export function dueTime(mergedAt: string | Date, withinHours: number): string {
   return isoUtc(addHours(merged, withinHours));
 }
 
-export function isoUtc(date: Date): string {
-  // toISOString is always UTC; seconds precision is what people read and what the marker stores.
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 /** "3 h 20 min", "2 d 1 h", "45 min", "less than a minute". */
 export function formatDelay(minutes: number): string {
@@ -143,7 +142,7 @@ export function sweepAction(terms: ReviewTerms, now: Date, state: { alreadyOverd
 }
 
 /** Where the follow-up issue goes: post_review.repository ("repo" or "owner/repo"), else the PR's repository. */
-export function followUpRepository(post: Pick<PostReviewConfig, "repository">, pr: Pick<PullKey, "owner" | "repo">): { owner: string; repo: string } {
+export function followUpRepository(post: Pick<PostReviewConfig, "repository">, pr: Pick<PullRef, "owner" | "repo">): { owner: string; repo: string } {
   const configured = post.repository.trim();
   if (!configured) return { owner: pr.owner, repo: pr.repo };
   const slash = configured.indexOf("/");

@@ -1,5 +1,6 @@
 // The audit report in three formats: Markdown for people (totals, exceptions, then the records),
 // CSV for spreadsheets (one row per merged PR or incident) and JSON for tools (the whole structure).
+import { tableCell } from "./markdown.js";
 import { CHANGE_CLASSES } from "../config/schema.js";
 import type { AuditedIncident, AuditedPull, AuditReport, EmergencyReviewStatus } from "../policy/audit.js";
 
@@ -21,8 +22,12 @@ export function renderMarkdown(r: AuditReport): string {
     `# Change audit report: ${r.repository}`,
     "",
     `- **Period (merge time, UTC):** ${r.since} – ${r.until}`,
-    `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
-    `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR is classified with the policy on its base branch as it is now`,
+    r.source === "ledger"
+      ? `- **Generated:** ${r.generatedAt}, from the evidence ledger (what the app recorded at each merge), compared with GitHub now`
+      : `- **Generated:** ${r.generatedAt}, from GitHub's records (pull requests, reviews, check runs, issues)`,
+    r.source === "ledger"
+      ? `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR as judged at its merge`
+      : `- **Policy:** ${r.policies.length ? r.policies.map((p) => `\`${p.baseRef}\`: ${p.source}`).join("; ") : "no pull request merged"} — each PR is classified with the policy on its base branch as it is now`,
     `- **GitHub API requests:** ${r.apiRequests}`,
     "",
     "## Totals",
@@ -37,7 +42,7 @@ export function renderMarkdown(r: AuditReport): string {
     "",
     "## Exceptions",
     "",
-    ...(r.exceptions.length ? r.exceptions.map((e) => `- **${e.reference}** ${cell(e.detail)}`) : ["None."]),
+    ...(r.exceptions.length ? r.exceptions.map((e) => `- **${e.reference}** ${tableCell(e.detail)}`) : ["None."]),
     "",
     "## Merged pull requests",
     "",
@@ -49,7 +54,7 @@ export function renderMarkdown(r: AuditReport): string {
       "| --- | --- | --- | --- | --- | --- | --- | --- |",
       ...r.pulls.map(
         (p) =>
-          `| #${p.number} ${cell(p.title)} | ${p.mergedAt} | ${p.mergedBy ? `@${p.mergedBy}` : "—"} | ${p.changeClass} | ${p.checkConclusion === "none" ? "no check" : p.checkConclusion} | ${approversText(p) || "—"} | ${p.sectionsPresent.join(", ") || "—"} | ${reviewText(p)} |`,
+          `| #${p.number} ${tableCell(p.title)} | ${p.mergedAt} | ${p.mergedBy ? `@${p.mergedBy}` : "—"} | ${p.changeClass} | ${p.checkConclusion === "none" ? "no check" : p.checkConclusion} | ${approversText(p) || "—"} | ${p.sectionsPresent.join(", ") || "—"} | ${reviewText(p)} |`,
       ),
     );
   }
@@ -59,7 +64,7 @@ export function renderMarkdown(r: AuditReport): string {
     lines.push(
       "| Issue | Opened (UTC) | Kind | About | State | Title |",
       "| --- | --- | --- | --- | --- | --- |",
-      ...r.incidents.map((i) => `| #${i.number} | ${i.createdAt} | ${kindText(i)} | ${i.subject ? `\`${i.subject.slice(0, 12)}\`` : "—"} | ${i.state}${i.closedAt ? ` ${i.closedAt}` : ""} | ${cell(i.title)} |`),
+      ...r.incidents.map((i) => `| #${i.number} | ${i.createdAt} | ${kindText(i)} | ${i.subject ? `\`${i.subject.slice(0, 12)}\`` : "—"} | ${i.state}${i.closedAt ? ` ${i.closedAt}` : ""} | ${tableCell(i.title)} |`),
     );
   }
   return `${lines.join("\n")}\n`;
@@ -156,7 +161,3 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Text inside a Markdown table cell: one line, no table-breaking pipes. */
-function cell(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
-}

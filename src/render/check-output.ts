@@ -1,8 +1,8 @@
 // The words on the `Change Policy` check: its conclusion, title and summary.
 import { formatProblem, type ConfigProblem } from "../config/load.js";
 import { missingRequirements, type Verdict } from "../policy/evaluate.js";
+import { whoMayMerge } from "../policy/freezes.js";
 
-export const CHECK_NAME = "Change Policy";
 /** GitHub rejects a check run output longer than 65,535 characters. */
 const MAX_SUMMARY = 65_000;
 
@@ -22,6 +22,14 @@ export function renderVerdict(verdict: Verdict): CheckOutput {
   const lines: string[] = [];
   lines.push(`**Class: ${CLASS_TITLES[verdict.changeClass].toLowerCase()}** — because of ${verdict.classification.reasons.join("; ")}.`);
   if (verdict.rules.length > 0) lines.push(`Rules that apply: ${verdict.rules.map((r) => `**${r}**`).join(", ")}.`);
+  if (verdict.freeze) {
+    const f = verdict.freeze;
+    lines.push("", `**Change freeze "${f.name}"** is active from ${f.from} until ${f.until}: ${whoMayMerge(f)} until it ends.`);
+  }
+  if (verdict.registerIssue) {
+    const r = verdict.registerIssue;
+    lines.push("", `Request for Change: read from the description and from the change request [${r.ref}](${r.url}) in the Change Log Register; each item below says where it was found.`);
+  }
   lines.push("", "### Requirements", "");
   for (const r of verdict.requirements) {
     const from = r.source === `${verdict.changeClass} change` ? "" : ` _(${r.source})_`;
@@ -36,7 +44,11 @@ export function renderVerdict(verdict: Verdict): CheckOutput {
     "",
     "_Sections are markdown headings in the pull request description; fields are lines such as `Owner: @octocat`. Edit the description, then the check re-evaluates by itself._",
   );
-  return { conclusion: verdict.conclusion, title: `${CLASS_TITLES[verdict.changeClass]}: ${state}`, summary: cap(lines.join("\n")) };
+  // During a freeze the title says so: the way out is waiting (or an emergency), not a requirement.
+  const title = verdict.freeze
+    ? `${CLASS_TITLES[verdict.changeClass]}: change freeze "${verdict.freeze.name}" until ${verdict.freeze.until}`
+    : `${CLASS_TITLES[verdict.changeClass]}: ${state}`;
+  return { conclusion: verdict.conclusion, title, summary: cap(lines.join("\n")) };
 }
 
 export function renderConfigProblems(problems: ConfigProblem[]): CheckOutput {

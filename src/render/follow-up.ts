@@ -1,12 +1,13 @@
 // The words of the post-implementation review: the follow-up issue and the app's comments on it
 // and on the pull request. Pure text; the hidden markers come from src/policy/post-review.ts.
-import type { Config } from "../config/schema.js";
+import { tableCell } from "./markdown.js";
+import type { PullRef } from "../policy/refs.js";
+import { postReviewOf, type ChangeClass, type Config } from "../config/schema.js";
 import { fieldStatus, readRequestForChange, sectionStatus } from "../policy/request-for-change.js";
 import {
   commentMarker,
   followUpMarker,
   termsMarker,
-  type PullKey,
   type ReviewTerms,
 } from "../policy/post-review.js";
 
@@ -18,7 +19,7 @@ export const REVIEW_CHECKLIST = [
 ];
 
 export interface FollowUpFacts {
-  pr: PullKey & { title: string; body: string; url: string };
+  pr: PullRef & { title: string; body: string; url: string };
   declaredBy: string | null;
   mergedBy: string | null;
   mergedAt: string;
@@ -35,15 +36,21 @@ export function followUpTitle(pr: { title: string; number: number }): string {
 export function followUpBody(config: Config, facts: FollowUpFacts): string {
   const { pr, terms } = facts;
   const ref = `${pr.owner}/${pr.repo}#${pr.number}`;
+  const emergency = (terms.changeClass ?? "emergency") === "emergency";
+  const intro = emergency
+    ? `Emergency change ${ref} was merged before the CTO/CISO approved it. The Change Management Policy (§9) requires it to be documented and reviewed by \`${terms.from}\` within ${facts.withinHours} hours of the merge.`
+    : `${CLASS_NAMES[terms.changeClass!]} change ${ref} was merged. The Change Management Policy (§5.6) and this repository's policy (\`classes.${terms.changeClass}.post_review\`) require a post-implementation review by \`${terms.from}\` within ${facts.withinHours} hours of the merge.`;
   const lines = [
     followUpMarker(pr),
     termsMarker(terms),
-    `Emergency change ${ref} was merged before the CTO/CISO approved it. The Change Management Policy (§9) requires it to be documented and reviewed by \`${terms.from}\` within ${facts.withinHours} hours of the merge.`,
+    intro,
     "",
     "| | |",
     "|---|---|",
-    `| Pull request | [${escapeCell(pr.title)}](${pr.url}) (${ref}) |`,
-    `| Emergency declared by | ${facts.declaredBy ? `@${facts.declaredBy}` : "unknown (the label's author could not be read)"} |`,
+    `| Pull request | [${tableCell(pr.title)}](${pr.url}) (${ref}) |`,
+    emergency
+      ? `| Emergency declared by | ${facts.declaredBy ? `@${facts.declaredBy}` : "unknown (the label's author could not be read)"} |`
+      : `| Class | ${terms.changeClass} change |`,
     `| Merged by | ${facts.mergedBy ? `@${facts.mergedBy}` : "unknown"} |`,
     `| Merged at | ${facts.mergedAt} |`,
     `| **Due** | **${terms.due}**${facts.alreadyOverdue ? " (already passed when this issue was opened)" : ""} |`,
@@ -51,7 +58,7 @@ export function followUpBody(config: Config, facts: FollowUpFacts): string {
     "",
     "### Still to document",
     "",
-    ...stillToDocument(config, pr.body),
+    ...stillToDocument(config, terms.changeClass ?? "emergency", pr.body),
     "",
     "### Review checklist (policy §5.6)",
     "",
@@ -65,8 +72,8 @@ export function followUpBody(config: Config, facts: FollowUpFacts): string {
 }
 
 /** post_review.require, each marked as already in the PR description (✅) or still missing (task). */
-function stillToDocument(config: Config, prBody: string): string[] {
-  const required = config.classes.emergency.post_review.require;
+function stillToDocument(config: Config, changeClass: ChangeClass, prBody: string): string[] {
+  const required = postReviewOf(config, changeClass)?.require ?? [];
   if (required.length === 0) return ["Nothing beyond the checklist below (`post_review.require` is empty)."];
   const rfc = readRequestForChange(prBody);
   return required.map((name) => {
@@ -95,10 +102,15 @@ export function describeGroup(config: Config, group: string): string {
     : `\`${group}\` (no members configured: an admin must set \`groups.${group}\` in .github/change-policy.yml)`;
 }
 
-export function pullLinkComment(pr: PullKey, issue: { owner: string; repo: string; number: number; url: string }, due: string): string {
+export function pullLinkComment(
+  pr: PullRef,
+  issue: { owner: string; repo: string; number: number; url: string },
+  due: string,
+  changeClass: ChangeClass = "emergency",
+): string {
   return [
     commentMarker("follow-up-link", `${issue.owner}/${issue.repo}#${issue.number}`),
-    `This emergency change needs a post-implementation review by **${due}**: ${issue.owner}/${issue.repo}#${issue.number} (${issue.url}).`,
+    `This ${changeClass} change needs a post-implementation review by **${due}**: ${issue.owner}/${issue.repo}#${issue.number} (${issue.url}).`,
   ].join("\n");
 }
 
@@ -112,7 +124,7 @@ export function reminderComment(terms: ReviewTerms, assignees: string[]): string
 export function overdueComment(terms: ReviewTerms, assignees: string[], lateBy: string): string {
   return [
     commentMarker("overdue", terms.due),
-    `${mentions(assignees, terms.from)}: this post-implementation review is **overdue** — it was due at ${terms.due} (${lateBy} ago). The policy (§9) requires the CTO/CISO review within the deadline; complete it and close this issue, and record why it was late.`,
+    `${mentions(assignees, terms.from)}: this post-implementation review is **overdue** — it was due at ${terms.due} (${lateBy} ago). The policy (${policySection(terms)}) requires the ${policySection(terms) === "§9" ? "CTO/CISO " : ""}review within the deadline; complete it and close this issue, and record why it was late.`,
   ].join("\n");
 }
 
@@ -126,7 +138,7 @@ export function completedComment(closedBy: string, closedAt: string, timing: str
 export function reopenedComment(config: Config, terms: ReviewTerms, closedBy: string, closedAt: string): string {
   return [
     commentMarker("reopened", closedAt),
-    `Reopened: @${closedBy} closed this issue, but only a member of ${describeGroup(config, terms.from)} may complete a post-implementation review (policy §9). Ask one of them to review the change and close the issue.`,
+    `Reopened: @${closedBy} closed this issue, but only a member of ${describeGroup(config, terms.from)} may complete a post-implementation review (policy ${policySection(terms)}). Ask one of them to review the change and close the issue.`,
   ].join("\n");
 }
 
@@ -138,10 +150,14 @@ export function reopenedUnverifiedComment(closedBy: string, closedAt: string, re
   ].join("\n");
 }
 
+const CLASS_NAMES: Record<ChangeClass, string> = { standard: "Standard", normal: "Normal", emergency: "Emergency" };
+
+/** Where the policy asks for this review: §9 for emergency changes, §5.6 for the others. */
+function policySection(terms: ReviewTerms): string {
+  return (terms.changeClass ?? "emergency") === "emergency" ? "§9" : "§5.6";
+}
+
 function mentions(assignees: string[], group: string): string {
   return assignees.length > 0 ? assignees.map((a) => `@${a}`).join(" ") : `Reviewers of \`${group}\` (nobody is assigned)`;
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-}

@@ -1,10 +1,12 @@
 // The text of security-incident issues (SPEC §4): what happened, who did it, the evidence, and what
 // the people handling the incident should do. Pure text; the markers come from src/policy/incidents.ts.
+import { tableCell } from "./markdown.js";
 import type { RequirementResult } from "../policy/evaluate.js";
-import { messageHeadline, type PushedCommit, type RepoKey } from "../policy/incidents.js";
+import { messageHeadline, type PushedCommit } from "../policy/incidents.js";
+import type { RepoRef } from "../policy/refs.js";
 
 export interface PushIncident {
-  where: RepoKey;
+  where: RepoRef;
   branch: string;
   before: string;
   after: string;
@@ -22,7 +24,7 @@ export interface PushIncident {
 }
 
 export interface BypassIncident {
-  where: RepoKey;
+  where: RepoRef;
   number: number;
   title: string;
   author: string;
@@ -62,7 +64,7 @@ export function pushIncidentBody(i: PushIncident): string {
           "",
           "| Commit | Author | Message |",
           "| --- | --- | --- |",
-          ...i.commits.map((c) => `| [\`${short(c.sha)}\`](${c.url}) | ${cell(c.authorName)}${c.authorLogin ? ` (@${c.authorLogin})` : ""} | ${cell(messageHeadline(c.message))} |`),
+          ...i.commits.map((c) => `| [\`${short(c.sha)}\`](${c.url}) | ${tableCell(c.authorName)}${c.authorLogin ? ` (@${c.authorLogin})` : ""} | ${tableCell(messageHeadline(c.message))} |`),
         ];
   const lines = [
     i.marker,
@@ -72,7 +74,7 @@ export function pushIncidentBody(i: PushIncident): string {
     "",
     `- **Repository:** ${i.where.owner}/${i.where.repo}`,
     `- **Branch:** \`${i.branch}\``,
-    `- **Pushed by:** @${i.sender} (git identity: ${cell(i.pusher.name)}${i.pusher.email ? `, ${cell(i.pusher.email)}` : ""})`,
+    `- **Pushed by:** @${i.sender} (git identity: ${tableCell(i.pusher.name)}${i.pusher.email ? `, ${tableCell(i.pusher.email)}` : ""})`,
     `- **Pushed at:** ${i.pushedAt}`,
     `- **Force push:** ${i.forced ? "yes — the branch's history was rewritten" : "no"}`,
     `- **Before → after:** ${/^0+$/.test(i.before) ? "(branch created)" : `\`${short(i.before)}\``} → \`${short(i.after)}\``,
@@ -91,7 +93,7 @@ export function bypassIncidentTitle(i: BypassIncident): string {
 
 export function bypassIncidentBody(i: BypassIncident): string {
   const checkLine = i.check
-    ? `\`${i.check.conclusion ?? i.check.status}\`${i.check.title ? ` — ${cell(i.check.title)}` : ""}`
+    ? `\`${i.check.conclusion ?? i.check.status}\`${i.check.title ? ` — ${tableCell(i.check.title)}` : ""}`
     : "no Change Policy check existed on the merged commit";
   const lines = [
     i.marker,
@@ -99,7 +101,7 @@ export function bypassIncidentBody(i: BypassIncident): string {
     "",
     `${POLICY} This pull request was merged although its \`Change Policy\` check was not \`success\`: branch protection was bypassed (by an administrator, or the check is not a required status check).`,
     "",
-    `- **Pull request:** ${i.where.owner}/${i.where.repo}#${i.number} — ${cell(i.title)}`,
+    `- **Pull request:** ${i.where.owner}/${i.where.repo}#${i.number} — ${tableCell(i.title)}`,
     `- **Author:** @${i.author}`,
     `- **Merged by:** ${i.mergedBy ? `@${i.mergedBy}` : "unknown"}`,
     `- **Merged at:** ${i.mergedAt ?? "unknown"}`,
@@ -131,7 +133,3 @@ function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** Text inside a table cell or list item: no line breaks, no table-breaking pipes, no HTML. */
-function cell(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}

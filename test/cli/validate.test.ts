@@ -73,12 +73,51 @@ describe("change-policy validate", () => {
     expect(io.stdout).toEqual([
       "examples/change-policy.yml: valid",
       "  standard: requires description; 1 peer approval",
-      "  normal: requires description, impact, rollback, testing, owner, target_date; 1 peer approval; 1 approval from cto-ciso",
+      '  normal: requires description, impact, rollback, testing, owner, target_date; check "test"; check "CodeQL"; 1 peer approval; 1 approval from cto-ciso; a linked change request; post-implementation review by cto-ciso within 120 h',
       "  emergency: requires description; 1 peer approval; post-implementation review by cto-ciso within 48 h",
       '  rule "Compliance review": adds 1 approval from compliance',
-      '  rule "Backup before migration": adds ticked "Database backup taken before deployment"',
+      '  rule "Backup before migration": adds ticked "Database backup taken before deployment"; check "backup-job"',
+      '  freeze "Year-end freeze": 2026-12-20T00:00:00Z until 2027-01-04T00:00:00Z, stops standard, normal changes and deployments to production',
+      "  register: issues of acme/change-requests labelled change-request; required for normal",
     ]);
     expect(io.stderr).toEqual([]);
+  });
+
+  it("describes freezes in UTC, the register, and approvals that need not be independent", async () => {
+    const r = await run(
+      file(
+        "depth.yml",
+        [
+          "groups:",
+          "  cto-ciso: { users: [dana-cto] }",
+          "  compliance: { users: [carla] }",
+          "approvals: { independent: false }",
+          "classes:",
+          "  standard:",
+          "    post_review: { within_hours: 24, from: compliance }",
+          "freezes:",
+          "  - { name: Release, from: '2026-06-01T08:00:00+02:00', until: '2026-06-01T18:00:00+02:00', classes: [normal] }",
+          "register: { required: [normal, emergency] }",
+        ].join("\n"),
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toEqual([
+      "depth.yml: valid",
+      "  standard: requires description; 1 peer approval; post-implementation review by compliance within 24 h",
+      "  normal: requires description, impact, rollback, owner, target_date; 1 peer approval; 1 approval from cto-ciso; a linked change request",
+      "  emergency: requires description; 1 peer approval; a linked change request; post-implementation review by cto-ciso within 48 h",
+      '  rule "Compliance review": adds 1 approval from compliance',
+      '  freeze "Release": 2026-06-01T06:00:00Z until 2026-06-01T16:00:00Z, stops normal changes and deployments to every guarded environment',
+      "  register: issues of the pull request's repository labelled change-request; required for normal, emergency",
+      "  approvals: not independent: people who wrote commits of a pull request may approve it (approvals.independent: false)",
+    ]);
+    expect(r.stderr).toEqual([]);
+  });
+
+  it("warns about an empty group that reviews another class's changes", async () => {
+    const r = await run(file("empty-reviewers.yml", "groups:\n  cto-ciso: { users: [dana-cto] }\n  compliance: { users: [carla] }\n  auditors: {}\nclasses:\n  normal:\n    post_review: { from: auditors }\n"));
+    expect(r.stderr).toEqual(["warning: groups.auditors has no users or teams, so normal post-implementation reviews can never get its approval"]);
   });
 
   it("says that an _extends target is not checked offline", async () => {

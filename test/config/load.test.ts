@@ -85,6 +85,14 @@ describe("invalid configs give every problem with its key path and YAML line", (
       ],
     ],
     [
+      "deployers naming a group that does not exist, and a typo in deployments",
+      "deployments:\n  deployers: release-managers\n  require_tags: true\n",
+      [
+        `${SRC}:2: deployments.deployers: unknown group "release-managers" (known: cto-ciso, compliance, emergency-declarers)`,
+        `${SRC}:3: deployments.require_tags: unknown key "require_tags" (check the spelling)`,
+      ],
+    ],
+    [
       "unknown section name in require",
       "classes:\n  standard:\n    require:\n      - description\n      - descripton\n",
       [`${SRC}:5: classes.standard.require.1: unknown section or field "descripton" (known: description, impact, rollback, testing, owner, target_date)`],

@@ -1,7 +1,7 @@
 import { configSchema, defaultConfig } from "../../src/config/schema.js";
 import { parseConfigText } from "../../src/config/load.js";
 
-// SPEC §2's YAML block, transcribed value by value: an empty file must mean exactly this.
+// SPEC §2's and §9's YAML blocks, transcribed value by value: an empty file must mean exactly this.
 const SPEC_DEFAULTS = {
   groups: {
     "cto-ciso": { users: [], teams: [] },
@@ -38,16 +38,18 @@ const SPEC_DEFAULTS = {
     target_date: { names: ["Target date"], format: "date" },
   },
   classes: {
-    standard: { require: ["description"], checked: [], approvals: [{ count: 1 }] },
+    standard: { require: ["description"], checked: [], approvals: [{ count: 1 }], checks: [] },
     normal: {
       require: ["description", "impact", "rollback", "owner", "target_date"],
       checked: [],
       approvals: [{ count: 1 }, { count: 1, from: "cto-ciso" }],
+      checks: [],
     },
     emergency: {
       require: ["description"],
       checked: [],
       approvals: [{ count: 1 }],
+      checks: [],
       post_review: {
         within_hours: 48,
         from: "cto-ciso",
@@ -66,10 +68,15 @@ const SPEC_DEFAULTS = {
       require: [],
       checked: [],
       approvals: [{ count: 1, from: "compliance" }],
+      checks: [],
     },
   ],
-  approvals: { stale: "dismiss" },
+  approvals: { stale: "dismiss", independent: true },
+  freezes: [],
+  register: { repository: "", labels: ["change-request"], required: [] },
   incidents: { labels: ["security-incident"], repository: "", branches: [] },
+  // SPEC §8's block.
+  deployments: { environments: ["production"], branches: [], require_tag: false, tag_pattern: "v*", deployers: "" },
 };
 
 function parsed(yaml: string) {
@@ -115,6 +122,7 @@ describe("overrides", () => {
       require: SPEC_DEFAULTS.classes.normal.require,
       checked: [],
       approvals: [{ count: 2 }],
+      checks: [],
     });
     expect(config.classes.standard).toEqual(SPEC_DEFAULTS.classes.standard);
     expect(config.classes.emergency.post_review.within_hours).toBe(48);
@@ -154,8 +162,14 @@ describe("overrides", () => {
         require: [],
         checked: ["Database backup taken"],
         approvals: [],
+        checks: [],
       },
     ]);
+  });
+
+  test("deployments: one key set keeps the others' defaults; [] means none", () => {
+    const config = parsed("groups:\n  release-managers: { users: [dora] }\ndeployments:\n  environments: []\n  deployers: release-managers\n");
+    expect(config.deployments).toEqual({ ...SPEC_DEFAULTS.deployments, environments: [], deployers: "release-managers" });
   });
 
   test("configSchema itself is strict about unknown keys", () => {

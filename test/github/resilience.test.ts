@@ -92,9 +92,9 @@ describe("a request GitHub does not answer", () => {
     expect(describeFailure(error).reason).toBe("GitHub did not answer within 15 s; the check will be retried.");
   });
 
-  it("uses the configured timeout (GITHUB_TIMEOUT_SECONDS) and retries (GITHUB_RETRIES)", async () => {
+  it("uses the configured timeout (GITHUB_REQUEST_TIMEOUT_MS) and retries (GITHUB_RETRIES)", async () => {
     faults.hang("GET", "/repos/acme/api", 2);
-    const error = await run(client(resilienceFromEnv({ GITHUB_TIMEOUT_SECONDS: "5", GITHUB_RETRIES: "1" })).request("GET /repos/{owner}/{repo}", repo)).catch((e: unknown) => e);
+    const error = await run(client(resilienceFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: "5000", GITHUB_RETRIES: "1" })).request("GET /repos/{owner}/{repo}", repo)).catch((e: unknown) => e);
     expect(clock.scheduled).toEqual([5_000, 750, 5_000]);
     expect(describeFailure(error).reason).toBe("GitHub did not answer within 5 s; the check will be retried.");
   });
@@ -274,7 +274,7 @@ describe("plugging it in", () => {
   });
 
   it("rejects settings that are not numbers, naming them", () => {
-    expect(() => resilienceFromEnv({ GITHUB_TIMEOUT_SECONDS: "soon" })).toThrow('GITHUB_TIMEOUT_SECONDS must be a number from 1 to 600, not "soon"');
+    expect(() => resilienceFromEnv({ GITHUB_REQUEST_TIMEOUT_MS: "soon" })).toThrow('GITHUB_REQUEST_TIMEOUT_MS must be a number from 1000 to 600000, not "soon"');
     expect(resilienceFromEnv({ GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS: "300" }).maxRateLimitWaitMs).toBe(300_000);
   });
 });

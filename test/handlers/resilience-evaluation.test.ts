@@ -26,7 +26,7 @@ beforeEach(async () => {
   clearMembershipCaches();
   // The server's client: throttling off here only because its write spacing runs on real time.
   const Base = ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { ...(o.throttle as object), enabled: false } }));
-  test = await testApp({}, Date.now, { Octokit: withResilience(Base, { clock }), request: { fetch: faults.fetch } });
+  test = await testApp({}, Date.now, {}, { Octokit: withResilience(Base, { clock }), request: { fetch: faults.fetch } });
 });
 afterEach(() => {
   expectGitHubSettled();
@@ -44,9 +44,11 @@ async function deliver(): Promise<void> {
   );
 }
 
+const policyFile = () => github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
+
 function setup(pull: PullFixture) {
+  policyFile();
   github.on("POST", "/graphql", 200, graphqlPull(pull));
-  github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
 }
 
 const approvedDocsChange: PullFixture = { files: ["docs/guide.md"], body: COMPLETE_BODY, reviews: [{ author: "bob", state: "APPROVED" }] };
@@ -59,6 +61,7 @@ async function timeouts(route: string): Promise<number> {
 
 describe("GitHub hangs on the GraphQL query", () => {
   it("every time: after 4 attempts the check fails closed saying GitHub did not answer, written once", async () => {
+    policyFile();
     faults.hang("POST", "/graphql", 4);
     github.on("POST", CHECKS, 201, { id: 7 });
     const before = await timeouts("/graphql");
@@ -77,7 +80,6 @@ describe("GitHub hangs on the GraphQL query", () => {
   it("once: the retry reads the pull request and the check shows the verdict", async () => {
     faults.hang("POST", "/graphql");
     setup(approvedDocsChange);
-    github.on("GET", "/repos/Codertocat/Hello-World/collaborators/bob/permission", 200, { permission: "write", role_name: "write" });
     github.on("POST", CHECKS, 201, { id: 7 });
 
     await deliver();
@@ -90,7 +92,6 @@ describe("GitHub hangs on the GraphQL query", () => {
 describe("GitHub fails the check write", () => {
   it("502 on updating the check: sent again, and the check ends correct", async () => {
     setup({ ...approvedDocsChange, check: { id: 7, conclusion: "FAILURE", title: "Standard change: 1 of 2 requirements missing", summary: "old" } });
-    github.on("GET", "/repos/Codertocat/Hello-World/collaborators/bob/permission", 200, { permission: "write", role_name: "write" });
     github.on("PATCH", `${CHECKS}/7`, 502, { message: "Bad Gateway" });
     github.on("PATCH", `${CHECKS}/7`, 200, { id: 7 });
 

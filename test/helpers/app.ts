@@ -6,6 +6,7 @@ import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createApp, type ChangePolicyApp } from "../../src/app.js";
+import type { ServiceDependencies } from "../../src/services/dependencies.js";
 import { ApiBudget } from "../../src/github/budget.js";
 import { BackgroundWork, type BackgroundSettings } from "../../src/infra/background.js";
 import { checkRequest } from "./github-api-description.js";
@@ -43,6 +44,7 @@ export interface TestApp {
 export async function testApp(
   settings: Partial<BackgroundSettings> = {},
   now: () => number = Date.now,
+  extra: Partial<ServiceDependencies> = {},
   /** Another Octokit class (e.g. with src/github/resilience.ts) and request options (a fetch). */
   client: { Octokit?: typeof ProbotOctokit; request?: { fetch?: typeof fetch } } = {},
 ): Promise<TestApp> {
@@ -56,14 +58,14 @@ export async function testApp(
   });
   const budget = new ApiBudget(now);
   const background = new BackgroundWork({ windowMs: 0, maxWaitMs: 0, spacingMs: 0, maxPauseMs: 60_000, ...settings }, budget);
-  const app = createApp({ now: () => NOW, appId: APP_ID, background });
+  const app = createApp({ now: () => NOW, appId: APP_ID, background, ...extra });
   await probot.load(app);
   return { probot, app, budget };
 }
 
 /** Probot with our app, where `receive` also waits for the evaluations the delivery scheduled. */
-export async function testProbot(): Promise<Probot> {
-  const { probot, app } = await testApp();
+export async function testProbot(extra: Partial<ServiceDependencies> = {}): Promise<Probot> {
+  const { probot, app } = await testApp({}, Date.now, extra);
   const receive = probot.receive.bind(probot);
   probot.receive = async (event) => {
     await receive(event);

@@ -142,6 +142,18 @@ describe("GraphQL requests", () => {
     ]);
   });
 
+  test("the limits are checked inside named fragments too, where they are spread", () => {
+    const query = (inner: string) => ({
+      query: `query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { pullRequests(first: 100) { nodes { ...Outer } } } }
+        fragment Outer on PullRequest { reviews(first: 100) { nodes { ...Inner } } }
+        fragment Inner on PullRequestReview { ${inner} }`,
+      variables: { owner: "o", name: "r" },
+    });
+    expect(graphql(query("comments(first: 1) { nodes { id } }"))).toEqual([]);
+    expect(graphql(query("comments { nodes { id } }"))).toContain("POST /graphql: connection comments needs a `first` or `last` argument");
+    expect(graphql(query("comments(first: 100) { nodes { id } }"))).toEqual(["POST /graphql: query can return 1010100 nodes; GitHub allows at most 500000"]);
+  });
+
   test("a query that does not parse, or no query at all, is reported", () => {
     expect(graphql({ query: "query { repository(" })).toEqual([expect.stringContaining("POST /graphql: query does not parse: Syntax Error")]);
     expect(graphql({ variables: {} })).toEqual(["POST /graphql: body must be a JSON object with a `query` string"]);

@@ -14,6 +14,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import {
   buildClientSchema,
+  type DocumentNode,
+  type FragmentDefinitionNode,
   type FieldNode,
   getNamedType,
   getVariableValues,
@@ -376,7 +378,7 @@ const MAX_NODES = 500_000;
 /**
  * Every connection must say `first` or `last` (1–100), and the nodes a query can return — each
  * connection's page size times those of the connections around it — must stay within 500,000.
- * Fields inside named fragments are not followed (the app's queries use inline fragments only).
+ * Named fragments are followed where they are spread (see `inlineFragments`).
  */
 function connectionLimits(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): string[] {
   const typeInfo = new TypeInfo(schema);
@@ -446,8 +448,23 @@ function checkGraphQL(body: unknown): string[] {
   // Covers "declared non-null but not provided" as well as values of the wrong type.
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
   problems.push(...(coerced.errors ?? []).map((e) => `variables: ${e.message}`));
-  if (problems.length === 0 && coerced.coerced) problems.push(...connectionLimits(schema, operation, coerced.coerced));
+  if (problems.length === 0 && coerced.coerced) problems.push(...connectionLimits(schema, inlineFragments(document, operation), coerced.coerced));
   return problems;
+}
+
+/** The operation with every `...Named` spread replaced by the fragment's fields, so limits see them. */
+function inlineFragments(document: DocumentNode, operation: OperationDefinitionNode): OperationDefinitionNode {
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+  // visit() walks a node returned by `enter`, so fragments spread inside fragments are inlined too
+  // (validation has already rejected cycles).
+  return visit(operation, {
+    FragmentSpread(node) {
+      const fragment = fragments.get(node.name.value);
+      return fragment ? { kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, selectionSet: fragment.selectionSet } : node;
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,4 +475,17 @@ export function checkRequest(request: ApiRequest): string[] {
   const pathname = request.path.split("?", 1)[0];
   const problems = method === "POST" && pathname === "/graphql" ? checkGraphQL(request.body) : checkRest(method, request.path, request.headers, request.body);
   return problems.map((p) => `${method} ${request.path}: ${p}`);
+}
+
+/**
+ * How a webhook payload departs from its schema in GitHub's REST description
+ * (`components.schemas[name]`, e.g. `webhook-deployment-protection-rule-requested`), undocumented
+ * fields included; empty when it conforms. For fixtures of events that have no published example.
+ */
+export function payloadProblems(schemaName: string, payload: unknown): string[] {
+  if (!openapi().description.components.schemas[schemaName]) return [`no schema ${schemaName} in GitHub's REST API description`];
+  const { validate, root } = compile(`schema ${schemaName}`, { $ref: `#/components/schemas/${schemaName}` });
+  const problems = validate(payload) ? [] : describeErrors("payload", validate.errors);
+  problems.push(...undocumentedFields(payload, root, root.definitions as Record<string, Schema>, "payload"));
+  return problems;
 }

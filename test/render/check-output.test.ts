@@ -1,6 +1,7 @@
 import { defaultConfig } from "../../src/config/schema.js";
 import { evaluatePull, type Verdict } from "../../src/policy/evaluate.js";
-import { CHECK_NAME, renderConfigProblems, renderError, renderVerdict } from "../../src/render/check-output.js";
+import { CHECK_NAME } from "../../src/policy/check-name.js";
+import { renderConfigProblems, renderError, renderVerdict } from "../../src/render/check-output.js";
 import { pullSnapshot, review } from "../helpers/pull-snapshot.js";
 
 function verdict(overrides: Partial<Verdict> = {}): Verdict {
@@ -23,18 +24,26 @@ test("the check is named exactly `Change Policy`", () => {
   expect(CHECK_NAME).toBe("Change Policy");
 });
 
-describe("title", () => {
-  test.each<[Verdict["changeClass"], number, number, string]>([
-    ["normal", 5, 0, "Normal change: all requirements met"],
-    ["normal", 5, 2, "Normal change: 2 of 5 requirements missing"],
-    ["standard", 2, 1, "Standard change: 1 of 2 requirements missing"],
-    ["emergency", 1, 1, "Emergency change: 1 of 1 requirement missing"],
-    ["emergency", 0, 0, "Emergency change: all requirements met"],
-  ])("%s, %i requirements, %i missing → %s", (changeClass, total, missingCount, title) => {
-    const requirements = Array.from({ length: total }, (_, i) => (i < missingCount ? missing(`R${i}`, "fix it") : met(`R${i}`)));
-    const out = renderVerdict(verdict({ changeClass, requirements, conclusion: missingCount ? "failure" : "success" }));
+describe("title and conclusion", () => {
+  // Requirements written as a row of marks: "+" met, "-" missing. Every expected value is literal.
+  const requirementsOf = (marks: string) => [...marks].map((mark, i) => (mark === "+" ? met(`R${i}`) : missing(`R${i}`, "fix it")));
+
+  test.each<[Verdict["changeClass"], string, Verdict["conclusion"], "success" | "failure", string]>([
+    ["normal", "+++++", "success", "success", "Normal change: all requirements met"],
+    ["normal", "+-+-+", "failure", "failure", "Normal change: 2 of 5 requirements missing"],
+    ["standard", "-+", "failure", "failure", "Standard change: 1 of 2 requirements missing"],
+    ["standard", "--", "failure", "failure", "Standard change: 2 of 2 requirements missing"],
+    ["emergency", "-", "failure", "failure", "Emergency change: 1 of 1 requirement missing"],
+    ["emergency", "", "success", "success", "Emergency change: all requirements met"],
+  ])("%s, requirements %j, verdict %s → %s, %s", (changeClass, marks, verdictConclusion, conclusion, title) => {
+    const out = renderVerdict(verdict({ changeClass, requirements: requirementsOf(marks), conclusion: verdictConclusion }));
+    expect(out.conclusion).toBe(conclusion);
     expect(out.title).toBe(title);
-    expect(out.conclusion).toBe(missingCount ? "failure" : "success");
+  });
+
+  test("the conclusion is the verdict's: rendering never turns a failing verdict into a pass", () => {
+    // A verdict can fail with every listed requirement met (the evaluation decides, not the renderer).
+    expect(renderVerdict(verdict({ requirements: requirementsOf("++"), conclusion: "failure" })).conclusion).toBe("failure");
   });
 });
 

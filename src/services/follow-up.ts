@@ -1,17 +1,17 @@
-// Emergency changes: the post-implementation review (SPEC §3, policy §5.6 and §9).
-// - A merged emergency PR gets exactly one follow-up issue and one comment linking it
-//   (openPostImplementationReview, called by src/handlers/merged-pull.ts).
+// Emergency changes: the post-implementation review (SPEC §3, policy §5.6 and §9); any other class
+// whose policy has `post_review` gets the same (SPEC §9).
+// - A merged emergency PR (or one of such a class) gets exactly one follow-up issue and one comment linking it
+//   (openPostImplementationReview, called by src/services/merged-pull.ts).
 // - Closing the issue completes the review only when a member of the `from` group does it; any
-//   other close is undone (registerEmergencyFollowUp → issues.closed).
-// - Reminders and overdue escalation are the sweep's job (src/handlers/post-review-sweep.ts).
+//   other close is undone (handleFollowUpClosed, from src/handlers/follow-up-closed.ts).
+// - Reminders and overdue escalation are the sweep's job (src/services/sweep.ts).
 // Every write is idempotent through hidden markers, so redeliveries and replicas are harmless.
-import type { Probot } from "probot";
-import type { AppDependencies } from "../app.js";
-import type { Config } from "../config/schema.js";
+import { isoUtc } from "../policy/time.js";
+import { postReviewOf } from "../config/schema.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig } from "../github/config.js";
 import { commentOnce, openIssueOnce } from "../github/issues.js";
-import { teamMembers } from "../github/snapshot.js";
+import { isGroupMember } from "../github/groups.js";
 import {
   commentMarker,
   completionTiming,
@@ -19,8 +19,6 @@ import {
   followUpAssignees,
   followUpMarker,
   followUpRepository,
-  isoUtc,
-  readReviewTerms,
   type ReviewTerms,
 } from "../policy/post-review.js";
 import {
@@ -32,33 +30,22 @@ import {
   reopenedUnverifiedComment,
 } from "../render/follow-up.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
-import { deliveryClient } from "../github/instrument.js";
 
-export function registerEmergencyFollowUp(app: Probot, deps: AppDependencies): void {
-  app.on("issues.closed", async (context) => {
-    const issue = context.payload.issue;
-    const terms = readReviewTerms(issue.body);
-    if (!terms) return; // not a follow-up issue (or a duplicate the app closed itself)
-    const repo = context.repo();
-    const log = context.log.child({ deliveryId: context.id, repo: `${repo.owner}/${repo.repo}`, issue: issue.number });
-    await handleFollowUpClosed(deliveryClient(context), {
-      issue: { ...repo, number: issue.number },
-      terms,
-      closedBy: context.payload.sender.login.toLowerCase(),
-      closedAt: issue.closed_at ?? isoUtc(deps.now()),
-      installationId: context.payload.installation?.id,
-      log,
-    });
-  });
-}
-
-/** Opens the follow-up issue (once) and links it from the pull request (once). */
+/** Opens the follow-up issue (once) and links it from the pull request (once); nothing when the class has no review. */
 export async function openPostImplementationReview(octokit: GitHubClient, merged: MergedPullContext): Promise<void> {
   const { config, snapshot, verdict, log } = merged;
-  const post = config.classes.emergency.post_review;
+  const changeClass = verdict.changeClass;
+  const post = postReviewOf(config, changeClass);
+  if (!post) return;
   const pr = { owner: snapshot.repository.owner, repo: snapshot.repository.name, number: snapshot.number };
   const mergedAt = snapshot.mergedAt ? isoUtc(new Date(snapshot.mergedAt)) : isoUtc(merged.now);
-  const terms: ReviewTerms = { pr, due: dueTime(mergedAt, post.within_hours), from: post.from, remindBeforeHours: post.remind_before_hours };
+  const terms: ReviewTerms = {
+    pr,
+    due: dueTime(mergedAt, post.within_hours),
+    from: post.from,
+    remindBeforeHours: post.remind_before_hours,
+    ...(changeClass !== "emergency" ? { changeClass } : {}),
+  };
   const target = followUpRepository(post, pr);
   const marker = followUpMarker(pr);
 
@@ -90,7 +77,7 @@ export async function openPostImplementationReview(octokit: GitHubClient, merged
     octokit,
     { owner: pr.owner, repo: pr.repo, issue_number: pr.number },
     commentMarker("follow-up-link", `${target.owner}/${target.repo}#${opened.issue.number}`),
-    pullLinkComment(pr, issueRef, terms.due),
+    pullLinkComment(pr, issueRef, terms.due, changeClass),
   );
 }
 
@@ -132,15 +119,6 @@ export async function handleFollowUpClosed(octokit: GitHubClient, closed: Follow
 
 async function reopen(octokit: GitHubClient, where: { owner: string; repo: string; issue_number: number }): Promise<void> {
   await octokit.request("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { ...where, state: "open" });
-}
-
-/** Users listed in the group, then its teams' members (cached briefly by src/github/snapshot.ts). */
-async function isGroupMember(octokit: GitHubClient, config: Config, group: string, login: string, installationId?: number): Promise<boolean> {
-  const g = config.groups[group];
-  if (!g) return false;
-  if (g.users.includes(login)) return true;
-  for (const team of g.teams) if ((await teamMembers(octokit, team, installationId)).includes(login)) return true;
-  return false;
 }
 
 /** The web address of a path on the same GitHub the API client talks to (github.com or GHES). */

@@ -5,15 +5,16 @@
 // installed on repositories, their open PRs. All of it goes through the paced queue
 // (src/infra/paced-queue.ts) so that a policy change in a big organisation does not spend the
 // installation's whole hourly API budget at once.
-import type { Logger, Probot } from "probot";
-import type { AppDependencies } from "../app.js";
+import type { Logger } from "probot";
 import { CONFIG_PATH } from "../config/load.js";
 import type { GitHubClient } from "../github/client.js";
 import { loadPolicyConfig, ORG_CONFIG_REPO } from "../github/config.js";
-import { deliveryClient } from "../github/instrument.js";
 import { installationRepositories } from "../github/repositories.js";
 import type { BackgroundWork } from "../infra/background.js";
-import { scheduleEvaluation } from "./evaluate-pull.js";
+import type { RepoRef } from "../github/types.js";
+import { isZeroSha } from "../policy/incidents.js";
+import type { ServiceDependencies } from "./dependencies.js";
+import { scheduleEvaluation } from "./evaluation.js";
 
 /** GitHub lists at most this many commits in a push payload (and the files of big commits may be cut). */
 export const PUSH_COMMITS_LISTED = 20;
@@ -42,52 +43,54 @@ interface RepoTarget {
   scope: Scope;
 }
 
-export function registerPolicyChange(app: Probot, deps: AppDependencies): void {
-  app.on("push", async (context) => {
-    const background = deps.background;
-    const payload = context.payload;
-    if (!background || payload.deleted || !payload.ref.startsWith("refs/heads/")) return;
-    const branch = payload.ref.slice("refs/heads/".length);
-    const owner: string = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
-    const repo: string = payload.repository.name;
-    const octokit = deliveryClient(context, background.budget);
-    const log = context.log.child({ deliveryId: context.id, repo: `${owner}/${repo}`, branch });
+/** What a push says about itself, as far as the policy's re-evaluation cares. */
+export interface PolicyPush {
+  owner: string;
+  repo: string;
+  ref: string;
+  before: string;
+  after: string;
+  deleted: boolean;
+  defaultBranch?: string;
+  commits: PushedCommit[] | undefined;
+  installationId?: number;
+}
 
-    let touched = pushTouchesPolicy(payload.commits as PushedCommit[]);
-    if (touched === "unknown") touched = await compareTouchesPolicy(octokit, owner, repo, payload.before, payload.after, log);
-    if (touched === "no") return;
+/** A push that changes the policy file re-evaluates the open PRs it governs (paced). */
+export async function reevaluateAfterPolicyPush(octokit: GitHubClient, push: PolicyPush, deps: ServiceDependencies, log: Logger): Promise<void> {
+  const background = deps.background;
+  if (!background || push.deleted || !push.ref.startsWith("refs/heads/")) return;
+  const branch = push.ref.slice("refs/heads/".length);
+  const { owner, repo } = push;
 
-    const installation = String(payload.installation?.id ?? "-");
-    log.info({ path: CONFIG_PATH }, "the policy changed: re-evaluating the open pull requests it governs");
-    enqueueRepository(background, octokit, installation, { owner, repo, base: branch, scope: "all" }, deps, log);
-    if (repo.toLowerCase() === ORG_CONFIG_REPO && branch === payload.repository.default_branch) {
-      background.queue.push({
-        key: `installation-repos:${installation}`,
-        installation,
-        run: async () => {
-          for (const r of await installationRepositories(octokit)) {
-            if (r.repo.toLowerCase() === ORG_CONFIG_REPO || r.owner.toLowerCase() !== owner.toLowerCase()) continue;
-            enqueueRepository(background, octokit, installation, { owner: r.owner, repo: r.repo, scope: "governed-by-org" }, deps, log);
-          }
-        },
-      });
-    }
-  });
+  let touched = pushTouchesPolicy(push.commits);
+  if (touched === "unknown") touched = await compareTouchesPolicy(octokit, owner, repo, push.before, push.after, log);
+  if (touched === "no") return;
 
-  app.on(["installation.created", "installation_repositories.added"], async (context) => {
-    const background = deps.background;
-    if (!background) return;
-    const payload = context.payload as { installation: { id: number }; repositories?: { full_name: string }[]; repositories_added?: { full_name: string }[] };
-    const repos = payload.repositories_added ?? payload.repositories ?? [];
-    const installation = String(payload.installation.id);
-    const octokit = deliveryClient(context, background.budget);
-    const log = context.log.child({ deliveryId: context.id, installation });
-    log.info({ repositories: repos.length }, "installed: evaluating the open pull requests of repositories with a policy");
-    for (const r of repos) {
-      const [owner, repo] = r.full_name.split("/") as [string, string];
-      enqueueRepository(background, octokit, installation, { owner, repo, scope: "with-policy" }, deps, log);
-    }
-  });
+  const installation = String(push.installationId ?? "-");
+  log.info({ path: CONFIG_PATH }, "the policy changed: re-evaluating the open pull requests it governs");
+  enqueueRepository(background, octokit, installation, { owner, repo, base: branch, scope: "all" }, deps, log);
+  if (repo.toLowerCase() === ORG_CONFIG_REPO && branch === push.defaultBranch) {
+    background.queue.push({
+      key: `installation-repos:${installation}`,
+      installation,
+      run: async () => {
+        for (const r of await installationRepositories(octokit)) {
+          if (r.repo.toLowerCase() === ORG_CONFIG_REPO || r.owner.toLowerCase() !== owner.toLowerCase()) continue;
+          enqueueRepository(background, octokit, installation, { owner: r.owner, repo: r.repo, scope: "governed-by-org" }, deps, log);
+        }
+      },
+    });
+  }
+}
+
+/** After the app is installed on repositories: the open PRs of those with a policy (paced). */
+export function evaluateInstalledRepositories(octokit: GitHubClient, installationId: number, repositories: RepoRef[], deps: ServiceDependencies, log: Logger): void {
+  const background = deps.background;
+  if (!background) return;
+  const installation = String(installationId);
+  log.info({ repositories: repositories.length }, "installed: evaluating the open pull requests of repositories with a policy");
+  for (const r of repositories) enqueueRepository(background, octokit, installation, { ...r, scope: "with-policy" }, deps, log);
 }
 
 /** Queues the listing of a repository's open PRs; the listing then queues one evaluation per PR. */
@@ -96,7 +99,7 @@ function enqueueRepository(
   octokit: GitHubClient,
   installation: string,
   target: RepoTarget,
-  deps: AppDependencies,
+  deps: ServiceDependencies,
   log: Logger,
 ): void {
   const { owner, repo, base } = target;
@@ -109,11 +112,11 @@ function enqueueRepository(
       for (const pr of pulls) {
         if (!bases.has(pr.base.ref)) bases.set(pr.base.ref, await inScope(octokit, target, pr.base.ref));
         if (!bases.get(pr.base.ref)) continue;
-        const request = { pull: { owner, repo, number: pr.number }, headShaHint: pr.head.sha, ...(installation !== "-" ? { installationId: Number(installation) } : {}) };
+        const request = { pull: { owner, repo, number: pr.number }, headShaHint: pr.head.sha, baseRefHint: pr.base.ref, ...(installation !== "-" ? { installationId: Number(installation) } : {}) };
         background.queue.push({
           key: `pull:${installation}:${owner}/${repo}#${pr.number}`.toLowerCase(),
           installation,
-          run: () => scheduleEvaluation(background, octokit, request, deps, log.child({ repo: `${owner}/${repo}`, pr: pr.number }), { immediate: true }),
+          run: () => scheduleEvaluation(octokit, request, deps, log.child({ repo: `${owner}/${repo}`, pr: pr.number }), { immediate: true }),
         });
       }
     },
@@ -139,7 +142,7 @@ async function compareTouchesPolicy(
   after: string,
   log: Logger,
 ): Promise<"yes" | "no"> {
-  if (/^0+$/.test(before)) return "yes"; // a new branch: its policy is new too
+  if (isZeroSha(before)) return "yes"; // a new branch: its policy is new too
   try {
     // The changed files (at most 300) come with the first page; one commit per page keeps it small.
     const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { owner, repo, basehead: `${before}...${after}`, per_page: 1 });

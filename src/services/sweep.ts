@@ -7,6 +7,8 @@
 // until the reminder window opens; then one comment listing per sweep until the reminder is found,
 // and once the `overdue` label is on the issue, nothing again.
 import type { Probot } from "probot";
+import type { PeriodicJob } from "../infra/periodic-job.js";
+import type { Settings } from "../settings.js";
 import { statusOf, type GitHubClient } from "../github/client.js";
 import { commentOnce, listOpenIssuesWithLabel, type RepoRef } from "../github/issues.js";
 import {
@@ -119,67 +121,23 @@ export async function sweepAllInstallations(app: Probot, options: SweepOptions):
   return outcomes;
 }
 
-/** SWEEP_INTERVAL_MINUTES: default 60; 0 switches the in-server timer off. Invalid values are errors. */
-export function sweepIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SWEEP_INTERVAL_MINUTES?.trim();
-  if (raw === undefined || raw === "") return 60;
-  const minutes = Number(raw);
-  if (!Number.isFinite(minutes) || minutes < 0) {
-    throw new Error(`SWEEP_INTERVAL_MINUTES must be a number of minutes (0 = off), not "${raw}"`);
-  }
-  return minutes;
-}
+/** A sweep never takes this long; if a replica dies holding the lock, another sweeps after it. */
+const SWEEP_LOCK_TTL_MS = 15 * 60_000;
 
-/** SWEEP_LABELS: comma-separated labels that mark follow-up issues; default post-implementation-review. */
-export function sweepLabelsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  const labels = (env.SWEEP_LABELS ?? "").split(",").map((l) => l.trim()).filter(Boolean);
-  return labels.length ? labels : DEFAULT_SWEEP_LABELS;
-}
-
-export interface SweepTimerOptions {
-  intervalMinutes: number;
-  now?: () => Date;
-  labels?: string[];
-  log: SweepLog;
-  /**
-   * Runs the job only on one replica at a time (e.g. the server's Redis lock). Without it every
-   * replica sweeps: that is still safe (markers), only more API calls.
-   */
-  runExclusive?: (name: string, job: () => Promise<void>) => Promise<void>;
-}
-
-/**
- * Starts the periodic sweep inside the server; returns a stop function. Runs never overlap.
- * Wire it in the server after Probot is created:
- *   const stop = startSweepTimer(probot, { intervalMinutes: sweepIntervalFromEnv(), log: probot.log });
- */
-export function startSweepTimer(app: Probot, options: SweepTimerOptions): () => void {
-  if (options.intervalMinutes <= 0) {
-    options.log.info({}, "sweep timer off (SWEEP_INTERVAL_MINUTES=0)");
-    return () => {};
-  }
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const job = async () => {
-        const outcomes = await sweepAllInstallations(app, { now: (options.now ?? (() => new Date()))(), labels: options.labels ?? sweepLabelsFromEnv(), log: options.log });
-        const errors = outcomes.filter((o) => o.result === "error").length;
-        const followUps = outcomes.filter((o) => o.issue !== null && o.result !== "error");
-        recordFollowUps(followUps.length, followUps.filter((o) => o.overdue).length);
-        options.log.info({ followUps: outcomes.length, errors }, "sweep finished");
-      };
-      await (options.runExclusive ? options.runExclusive("post-review-sweep", job) : job());
-    } catch (error) {
-      options.log.error({ err: error }, "sweep failed; the next run retries");
-    } finally {
-      running = false;
-    }
+/** The server's sweep timer (SPEC §3): every SWEEP_INTERVAL_MINUTES, on one replica at a time. */
+export function sweepJob(settings: Pick<Settings, "sweepIntervalMinutes" | "sweepLabels">, now: () => Date = () => new Date()): PeriodicJob {
+  return {
+    name: "post-review-sweep",
+    intervalMs: settings.sweepIntervalMinutes * 60_000,
+    lockTtlMs: SWEEP_LOCK_TTL_MS,
+    async run(probot, log) {
+      const outcomes = await sweepAllInstallations(probot, { now: now(), labels: settings.sweepLabels, log });
+      const errors = outcomes.filter((o) => o.result === "error").length;
+      const followUps = outcomes.filter((o) => o.issue !== null && o.result !== "error");
+      recordFollowUps(followUps.length, followUps.filter((o) => o.overdue).length);
+      log.info({ followUps: outcomes.length, errors }, "sweep finished");
+    },
   };
-  const timer = setInterval(() => void tick(), options.intervalMinutes * 60_000);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 function messageOf(error: unknown): string {

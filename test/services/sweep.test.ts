@@ -1,7 +1,7 @@
 import nock from "nock";
 import { parseConfigText } from "../../src/config/load.js";
-import { openPostImplementationReview } from "../../src/handlers/emergency-followup.js";
-import { sweepIntervalFromEnv, sweepRepository } from "../../src/handlers/post-review-sweep.js";
+import { openPostImplementationReview } from "../../src/services/follow-up.js";
+import { sweepRepository } from "../../src/services/sweep.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
 import { expectGitHubSettled, FakeGitHub, TestOctokit } from "../helpers/app.js";
@@ -104,19 +104,5 @@ describe("sweeping open follow-up issues", () => {
     const comments = store.commentsOn("Codertocat", "Hello-World", issue!.number);
     expect(comments).toHaveLength(1);
     expect(comments[0]).toContain("@alice: this post-implementation review is **overdue** — it was due at 2026-09-03T08:00:00Z (82 d 4 h ago)");
-  });
-});
-
-describe("SWEEP_INTERVAL_MINUTES", () => {
-  test.each([
-    [undefined, 60],
-    ["", 60],
-    ["0", 0],
-    ["15", 15],
-  ])("%p → %p minutes", (value, minutes) => {
-    expect(sweepIntervalFromEnv(value === undefined ? {} : { SWEEP_INTERVAL_MINUTES: value })).toBe(minutes);
-  });
-  test("a value that is not a number is an error, not a silent default", () => {
-    expect(() => sweepIntervalFromEnv({ SWEEP_INTERVAL_MINUTES: "hourly" })).toThrow('SWEEP_INTERVAL_MINUTES must be a number of minutes (0 = off), not "hourly"');
   });
 });

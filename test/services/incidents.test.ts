@@ -3,7 +3,7 @@ import nock from "nock";
 import { pino } from "pino";
 import type { Probot } from "probot";
 import { commitPullsQuery } from "../../src/github/commit-pulls.js";
-import { reportBypassMerge } from "../../src/handlers/incidents.js";
+import { reportBypassMerge } from "../../src/services/incidents.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
@@ -333,8 +333,8 @@ describe("merged pull request through the app (the lead's merged-pull handler ca
     await probot.receive(closedMerged());
 
     expect(github.calls()).toEqual([
-      "POST /graphql",
       `GET ${REPO}/contents/.github%2Fchange-policy.yml?ref=master`,
+      "POST /graphql",
       `GET ${ISSUES_LIST}`,
       `POST ${REPO}/issues`,
       `GET ${ISSUES_LIST}`,
@@ -346,6 +346,6 @@ describe("merged pull request through the app (the lead's merged-pull handler ca
     github.on("POST", "/graphql", 200, graphqlPull({ state: "MERGED", mergedAt: "2026-11-24T11:58:00Z", mergedBy: "bob", check: { id: 7, conclusion: "success", title: "Normal change: all requirements met", summary: "" } }));
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", "", "master");
     await probot.receive(closedMerged());
-    expect(github.calls()).toEqual(["POST /graphql", `GET ${REPO}/contents/.github%2Fchange-policy.yml?ref=master`]);
+    expect(github.calls()).toEqual([`GET ${REPO}/contents/.github%2Fchange-policy.yml?ref=master`, "POST /graphql"]);
   });
 });

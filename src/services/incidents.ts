@@ -1,11 +1,11 @@
 // Unauthorized changes become security-incident issues (SPEC §4, policy §7 and §12):
 // - a push to a watched branch that brings commits no merged pull request accounts for;
 // - a pull request merged while its `Change Policy` check was not `success` (reportBypassMerge,
-//   called by src/handlers/merged-pull.ts, which has already read the merge and left emergency
+//   called by src/services/merged-pull.ts, which has already read the merge and left emergency
 //   changes to their post-implementation review).
 // Each incident is opened once: a hidden marker names the push or the merge, and is looked up first.
-import type { Probot } from "probot";
-import type { AppDependencies } from "../app.js";
+import { isoUtc } from "../policy/time.js";
+import type { Logger } from "probot";
 import { statusOf, type GitHubClient } from "../github/client.js";
 import { pullsOfCommits } from "../github/commit-pulls.js";
 import { loadPolicyConfig } from "../github/config.js";
@@ -23,69 +23,76 @@ import {
 import { bypassIncidentBody, bypassIncidentTitle, pushIncidentBody, pushIncidentTitle } from "../render/incident.js";
 import { defaultConfig, type Config } from "../config/schema.js";
 import type { MergedPullContext } from "./merged-pull-context.js";
-import { deliveryClient } from "../github/instrument.js";
+import { isZeroSha } from "../policy/incidents.js";
+import type { ServiceDependencies } from "./dependencies.js";
 
-const ZERO_SHA = /^0{40}$/;
 const BRANCH_PREFIX = "refs/heads/";
 
-export function registerIncidents(app: Probot, deps: AppDependencies): void {
-  app.on("push", async (context) => {
-    const push = context.payload;
-    // Deleting a branch brings no commits; tags are releases of commits already on a branch. A force
-    // push is looked at even without new commits: it can remove reviewed changes.
-    if (push.deleted || !push.ref.startsWith(BRANCH_PREFIX) || (push.commits.length === 0 && !push.forced)) return;
-    const branch = push.ref.slice(BRANCH_PREFIX.length);
-    const where = context.repo();
-    const defaultBranch = push.repository.default_branch ?? push.repository.master_branch ?? "main";
-    const log = context.log.child({ deliveryId: context.id, repo: `${where.owner}/${where.repo}`, branch, after: push.after });
-    const octokit = deliveryClient(context);
+/** What a push event says about itself (the handler takes it from the payload). */
+export interface PushFacts {
+  where: { owner: string; repo: string };
+  ref: string;
+  before: string;
+  after: string;
+  created: boolean;
+  deleted: boolean;
+  forced: boolean;
+  compareUrl: string;
+  defaultBranch: string;
+  pusher: { name: string; email: string | null };
+  sender: string;
+  /** When GitHub says the push happened (seconds since the epoch), if it says. */
+  pushedAt?: number;
+  commits: PushedCommit[];
+}
 
-    // The policy on the default branch decides what is watched. When the push itself goes to the
-    // default branch, the policy is read as it was before the push: a push cannot unwatch itself.
-    const ref = branch === defaultBranch && !ZERO_SHA.test(push.before) ? push.before : defaultBranch;
-    const policy = await loadPolicyConfig(octokit, { ...where, ref });
-    if (policy.kind === "none") return;
-    if (policy.kind === "invalid") {
-      // An invalid policy still watches the default branch with the default incident settings: a
-      // broken file must not switch the control off. Its problems are shown on every PR's check.
-      log.warn({ problems: policy.problems.length }, "invalid policy; watching the default branch with default incident settings");
-    }
-    const config: Pick<Config, "incidents"> = policy.kind === "ok" ? policy.config : defaultConfig();
-    if (!isWatchedBranch(config, branch, defaultBranch)) return;
+/** A push to a watched branch that brings commits no merged PR accounts for is an incident (SPEC §4). */
+export async function reportUnauthorizedPush(octokit: GitHubClient, push: PushFacts, deps: ServiceDependencies, log: Logger): Promise<void> {
+  // Deleting a branch brings no commits; tags are releases of commits already on a branch. A force
+  // push is looked at even without new commits: it can remove reviewed changes.
+  if (push.deleted || !push.ref.startsWith(BRANCH_PREFIX) || (push.commits.length === 0 && !push.forced)) return;
+  const branch = push.ref.slice(BRANCH_PREFIX.length);
+  const { where, defaultBranch } = push;
 
-    const commits: PushedCommit[] = push.commits.map((c) => ({
-      sha: c.id,
-      message: c.message,
-      authorName: c.author.name,
-      authorLogin: c.author.username ?? null,
-      url: c.url,
-    }));
-    const associations = commits.length > 0 ? await pullsOfCommits(octokit, where, commits.map((c) => c.sha)) : new Map();
-    const unauthorized = unauthorizedCommits(branch, commits, associations, { branchCreated: push.created || ZERO_SHA.test(push.before) });
-    // Merging a pull request never force-pushes: a force push to a watched branch rewrote its history.
-    if (unauthorized.length === 0 && !push.forced) {
-      log.debug({ commits: commits.length }, "push: every commit belongs to a merged pull request");
-      return;
-    }
+  // The policy on the default branch decides what is watched. When the push itself goes to the
+  // default branch, the policy is read as it was before the push: a push cannot unwatch itself.
+  const ref = branch === defaultBranch && !isZeroSha(push.before) ? push.before : defaultBranch;
+  const policy = await loadPolicyConfig(octokit, { ...where, ref });
+  if (policy.kind === "none") return;
+  if (policy.kind === "invalid") {
+    // An invalid policy still watches the default branch with the default incident settings: a
+    // broken file must not switch the control off. Its problems are shown on every PR's check.
+    log.warn({ problems: policy.problems.length }, "invalid policy; watching the default branch with default incident settings");
+  }
+  const config: Pick<Config, "incidents"> = policy.kind === "ok" ? policy.config : defaultConfig();
+  if (!isWatchedBranch(config, branch, defaultBranch)) return;
 
-    const marker = pushIncidentMarker(where, push.after);
-    const pushedAt = typeof push.repository.pushed_at === "number" ? new Date(push.repository.pushed_at * 1000) : deps.now();
-    const incident = {
-      where,
-      branch,
-      before: push.before,
-      after: push.after,
-      forced: push.forced,
-      compareUrl: push.compare,
-      pusher: { name: push.pusher.name, email: push.pusher.email ?? null },
-      sender: push.sender?.login ?? push.pusher.name,
-      pushedAt: pushedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
-      commits: unauthorized,
-      totalCommits: commits.length,
-      marker,
-    };
-    await fileIncident("direct_push", octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log);
-  });
+  const commits = push.commits;
+  const associations = commits.length > 0 ? await pullsOfCommits(octokit, where, commits.map((c) => c.sha)) : new Map();
+  const unauthorized = unauthorizedCommits(branch, commits, associations, { branchCreated: push.created || isZeroSha(push.before) });
+  // Merging a pull request never force-pushes: a force push to a watched branch rewrote its history.
+  if (unauthorized.length === 0 && !push.forced) {
+    log.debug({ commits: commits.length }, "push: every commit belongs to a merged pull request");
+    return;
+  }
+
+  const marker = pushIncidentMarker(where, push.after);
+  const pushedAt = push.pushedAt !== undefined ? new Date(push.pushedAt * 1000) : deps.now();
+  const incident = {
+    where,
+    branch,
+    before: push.before,
+    after: push.after,
+    forced: push.forced,
+    compareUrl: push.compareUrl,
+    pusher: push.pusher,
+    sender: push.sender,
+    pushedAt: isoUtc(pushedAt),
+    commits: unauthorized,
+    totalCommits: commits.length,
+    marker,
+  };
+  await fileIncident("direct_push", octokit, config, where, marker, pushIncidentTitle(incident), pushIncidentBody(incident), log);
 }
 
 /** A merge that bypassed the `Change Policy` check (the caller has excluded emergency changes). */

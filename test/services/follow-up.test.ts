@@ -3,8 +3,8 @@ import type { Probot } from "probot";
 import { parseConfigText } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { clearMembershipCaches } from "../../src/github/membership.js";
-import { openPostImplementationReview } from "../../src/handlers/emergency-followup.js";
-import type { MergedPullContext } from "../../src/handlers/merged-pull-context.js";
+import { openPostImplementationReview } from "../../src/services/follow-up.js";
+import type { MergedPullContext } from "../../src/services/merged-pull-context.js";
 import { evaluatePull } from "../../src/policy/evaluate.js";
 import type { PullSnapshot } from "../../src/policy/snapshot.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, NOW, TestOctokit, testProbot } from "../helpers/app.js";
@@ -80,11 +80,11 @@ describe("declaring an emergency (the check)", () => {
   }
 
   test("a label added by a member of emergency-declarers makes it an emergency change, and the check says a review follows", async () => {
-    github.on("POST", "/graphql", 200, graphqlPull({ body: EMERGENCY_BODY, labels: ["emergency"], labelEvents: [{ label: "emergency", actor: "oncall" }] }));
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
-    github.on("GET", "/orgs/codertocat/teams/security-leads/members?per_page=100", 200, [{ login: "carol" }]);
+    github.on("POST", "/graphql", 200, graphqlPull({ body: EMERGENCY_BODY, labels: ["emergency"], labelEvents: [{ label: "emergency", actor: "oncall" }], teams: [["carol"]] }));
     github.on("POST", "/repos/Codertocat/Hello-World/check-runs", 201, { id: 7 });
     await probot.receive(labeledDelivery());
+    expect(github.calls()).toEqual([`GET ${CONFIG_URL}?ref=master`, "POST /graphql", "POST /repos/Codertocat/Hello-World/check-runs"]);
     const check = github.requests.find((r) => r.path.endsWith("/check-runs"))!.body;
     expect(check.output.title).toMatch(/^Emergency change: /);
     expect(check.output.summary).toContain("label `emergency` (added by @oncall)");
@@ -92,9 +92,8 @@ describe("declaring an emergency (the check)", () => {
   });
 
   test("a label added by someone outside emergency-declarers is ignored, and the check names who added it", async () => {
-    github.on("POST", "/graphql", 200, graphqlPull({ body: EMERGENCY_BODY, files: ["src/payments.ts"], labels: ["emergency"], labelEvents: [{ label: "emergency", actor: "Mallory" }] }));
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
-    github.on("GET", "/orgs/codertocat/teams/security-leads/members?per_page=100", 200, [{ login: "carol" }]);
+    github.on("POST", "/graphql", 200, graphqlPull({ body: EMERGENCY_BODY, files: ["src/payments.ts"], labels: ["emergency"], labelEvents: [{ label: "emergency", actor: "Mallory" }], teams: [["carol"]] }));
     github.on("POST", "/repos/Codertocat/Hello-World/check-runs", 201, { id: 7 });
     await probot.receive(labeledDelivery());
     const check = github.requests.find((r) => r.path.endsWith("/check-runs"))!.body;
@@ -111,7 +110,9 @@ describe("merging an emergency change opens one post-implementation review", () 
     payload.pull_request.merged_at = "2026-11-24T10:00:00Z";
     return { id, name: "pull_request" as const, payload: payload as never };
   }
+  /** The policy at the merged PR's base (from the payload), then the query with the CTO team's members. */
   function mergeReads() {
+    github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
     github.on("POST", "/graphql", 200, graphqlPull({
       title: "Stop double charges",
       body: EMERGENCY_BODY,
@@ -121,29 +122,27 @@ describe("merging an emergency change opens one post-implementation review", () 
       labels: ["emergency"],
       labelEvents: [{ label: "emergency", actor: "oncall" }],
       check: { id: 7, conclusion: "success", title: "Emergency change: all requirements met", summary: "" },
+      teams: [["carol"]],
     }));
-    github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
   }
 
   test("a webhook delivered twice opens exactly one issue with the right title, assignees, labels and due time, and one PR comment", async () => {
     mergeReads();
-    github.on("GET", "/orgs/codertocat/teams/security-leads/members?per_page=100", 200, [{ login: "carol" }]);
     await probot.receive(mergedDelivery("d-1"));
-    mergeReads(); // team members are cached from the first delivery
+    mergeReads();
     await probot.receive(mergedDelivery("d-2"));
 
     expect(github.calls()).toEqual([
-      "POST /graphql",
       `GET ${CONFIG_URL}?ref=master`,
-      "GET /orgs/codertocat/teams/security-leads/members?per_page=100",
+      "POST /graphql",
       `GET ${LIST_FOLLOW_UPS}`,
       "POST /repos/Codertocat/Hello-World/issues",
       `GET ${LIST_FOLLOW_UPS}`,
       "GET /repos/Codertocat/Hello-World/issues/2/comments?per_page=100",
       "POST /repos/Codertocat/Hello-World/issues/2/comments",
       // second delivery: finds the marker, creates nothing
-      "POST /graphql",
       `GET ${CONFIG_URL}?ref=master`,
+      "POST /graphql",
       `GET ${LIST_FOLLOW_UPS}`,
       "GET /repos/Codertocat/Hello-World/issues/2/comments?per_page=100",
     ]);
@@ -260,7 +259,7 @@ describe("closing the follow-up issue", () => {
     expect(github.calls()).not.toContain("PATCH /repos/Codertocat/Hello-World/issues/10");
   });
 
-  test("a listed user closes it late: the comment says how late, once even if delivered twice", async () => {
+  test("a listed user closes it late: the comment says how late, once even if delivered twice; a listed user needs no team read", async () => {
     openIssue();
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG);
     await probot.receive(closedBy("alice", "2026-11-26T13:20:00Z"));
@@ -268,6 +267,14 @@ describe("closing the follow-up issue", () => {
     await probot.receive(closedBy("alice", "2026-11-26T13:20:00Z"));
     expect(store.commentsOn("Codertocat", "Hello-World", 10)).toEqual([
       "<!-- change-policy:completed 2026-11-26T13:20:00Z -->\nPost-implementation review completed by @alice at 2026-11-26T13:20:00Z: late: completed 3 h 20 min after the due time 2026-11-26T10:00:00Z.",
+    ]);
+    // alice is in the group's `users`: the group's team (security-leads) need not be, and is not, read.
+    expect(github.calls()).toEqual([
+      `GET ${CONFIG_URL}`,
+      "GET /repos/Codertocat/Hello-World/issues/10/comments?per_page=100",
+      "POST /repos/Codertocat/Hello-World/issues/10/comments",
+      `GET ${CONFIG_URL}`,
+      "GET /repos/Codertocat/Hello-World/issues/10/comments?per_page=100",
     ]);
   });
 

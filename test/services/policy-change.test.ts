@@ -1,7 +1,7 @@
 // A policy change re-evaluates every open PR it governs, paced; so does installing the app.
 import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
-import { pushTouchesPolicy } from "../../src/handlers/policy-change.js";
+import { pushTouchesPolicy } from "../../src/services/policy-change.js";
 import { etagCache } from "../../src/github/conditional-requests.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { graphqlPull } from "../helpers/graphql-pull.js";
@@ -158,7 +158,7 @@ test("installing the app on a repository evaluates its open PRs", async () => {
   expect(asked).toEqual([5, 6]);
 });
 
-test("a repository without any policy costs its PR list and one lookup, and nothing is evaluated", async () => {
+test("a repository without any policy costs 3 requests (its PR list, the policy looked up in the repository then the organisation), and nothing is evaluated", async () => {
   const t = await testApp();
   const payload = examplePayload("installation", "created", 0) as any;
   payload.repositories = [{ full_name: "Codertocat/Hello-World", name: "Hello-World" }];

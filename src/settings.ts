@@ -1,0 +1,166 @@
+// The environment, parsed once (zod): the server and every command read their settings from here,
+// never from process.env. A bad value stops start-up with one line per bad variable, naming it.
+import { getPrivateKey } from "@probot/get-private-key";
+import { z } from "zod";
+
+type Env = Record<string, string | undefined>;
+
+/** Unset and empty mean the same: the default applies. */
+const unset = (value: unknown) => (value === "" ? undefined : value);
+const optionalText = z.preprocess(unset, z.string().trim().min(1).optional());
+const wholeNumber = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(unset, z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0, "must not be negative").max(max).default(fallback));
+const flag = (fallback: boolean) =>
+  z.preprocess(unset, z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).default(fallback ? "true" : "false")).transform((v) => v === "true" || v === "1");
+const url = (protocols: string[]) =>
+  z.preprocess(
+    unset,
+    z
+      .url({ error: "must be a URL" })
+      .refine((u) => protocols.includes(new URL(u).protocol), `must start with ${protocols.map((p) => `${p}//`).join(" or ")}`)
+      .optional(),
+  );
+const repository = z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "must be OWNER/REPO").optional());
+const list = z.preprocess(unset, z.string().optional()).transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  APP_ID: z.preprocess(unset, z.coerce.number({ error: "must be the GitHub App's numeric id" }).int().positive().optional()),
+  WEBHOOK_SECRET: optionalText,
+  WEBHOOK_PATH: optionalText,
+  HOST: z.preprocess(unset, z.string().default("0.0.0.0")),
+  PORT: wholeNumber(3000, 65535),
+  GHE_HOST: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name such as github.example.com (no protocol, no path)").optional()),
+  GHE_PROTOCOL: z.preprocess(unset, z.enum(["https", "http"]).default("https")),
+  REDIS_URL: url(["redis:", "rediss:"]),
+  LOG_LEVEL: z.preprocess(unset, z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info")),
+  LOG_LEVEL_IN_STRING: flag(false),
+  LOG_MESSAGE_KEY: optionalText,
+  SHUTDOWN_GRACE_MS: wholeNumber(0),
+  SHUTDOWN_TIMEOUT_MS: wholeNumber(25_000),
+  SWEEP_INTERVAL_MINUTES: wholeNumber(60),
+  SWEEP_LABELS: list,
+  COALESCE_WINDOW_MS: wholeNumber(2_000),
+  COALESCE_MAX_WAIT_MS: wholeNumber(10_000),
+  REEVALUATE_SPACING_MS: wholeNumber(2_000),
+  REEVALUATE_MAX_PAUSE_MS: wholeNumber(300_000),
+  MEMBERSHIP_CACHE_SECONDS: wholeNumber(300),
+  ETAG_CACHE_MB: z.preprocess(unset, z.coerce.number({ error: "must be a number" }).positive().default(64)),
+  GITHUB_REQUEST_TIMEOUT_MS: wholeNumber(15_000),
+  DATABASE_URL: url(["postgres:", "postgresql:"]),
+  DATA_DIR: z.preprocess(unset, z.string().default("./data")),
+  LEDGER_ANCHOR_REPOSITORY: repository,
+  // Policy §10 keeps the audit trail at least a year.
+  LEDGER_RETENTION_DAYS: z.preprocess(
+    unset,
+    z.coerce
+      .number({ error: "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500" })
+      .int("must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
+      .min(365, "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
+      .max(36_500, "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
+      .default(400),
+  ),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  DASHBOARD_TEAMS: list,
+  DASHBOARD_SESSION_SECRET: optionalText,
+});
+
+export type RawSettings = z.infer<typeof envSchema>;
+
+export interface Settings {
+  appId?: number;
+  /** PEM text, from PRIVATE_KEY (PEM, PEM with literal `\n`, or base64) or PRIVATE_KEY_PATH. */
+  privateKey?: string;
+  webhookSecret?: string;
+  webhookPath?: string;
+  host: string;
+  port: number;
+  /** GitHub's REST base URL: github.com's by default, `<protocol>://<GHE_HOST>/api/v3` on GHES. */
+  apiBaseUrl?: string;
+  /** GitHub's web address (OAuth sign-in, links). */
+  webBaseUrl: string;
+  redisUrl?: string;
+  log: { level: string; levelAsString: boolean; messageKey?: string };
+  shutdownGraceMs: number;
+  shutdownTimeoutMs: number;
+  /** The post-implementation review sweep's timer, in minutes; 0 = off. */
+  sweepIntervalMinutes: number;
+  sweepLabels: string[];
+  coalesce: { windowMs: number; maxWaitMs: number };
+  reevaluate: { spacingMs: number; maxPauseMs: number };
+  membershipCacheSeconds: number;
+  etagCacheMb: number;
+  requestTimeoutMs: number;
+  ledger: { databaseUrl?: string; dataDir: string; anchorRepository?: string; retentionDays: number };
+  dashboard: { clientId?: string; clientSecret?: string; teams: string[]; sessionSecret?: string };
+  /** The raw values, for the few readers that need one more variable (kept typed). */
+  raw: RawSettings;
+}
+
+/** Every bad variable of the environment, one line each: `PORT: must be a number`. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The environment has ${problems.length === 1 ? "a bad setting" : `${problems.length} bad settings`}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "SettingsError";
+  }
+}
+
+export function parseSettings(env: Env = process.env, options: { cwd?: string } = {}): Settings {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  let privateKey: string | undefined;
+  try {
+    privateKey = readPrivateKey(env, options.cwd);
+  } catch (error) {
+    problems.push(`PRIVATE_KEY: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!parsed.success || problems.length > 0) throw new SettingsError(problems);
+  const raw = parsed.data;
+  const gheBase = raw.GHE_HOST ? `${raw.GHE_PROTOCOL}://${raw.GHE_HOST}` : undefined;
+  return {
+    ...(raw.APP_ID !== undefined ? { appId: raw.APP_ID } : {}),
+    ...(privateKey ? { privateKey } : {}),
+    ...(raw.WEBHOOK_SECRET ? { webhookSecret: raw.WEBHOOK_SECRET } : {}),
+    ...(raw.WEBHOOK_PATH ? { webhookPath: raw.WEBHOOK_PATH } : {}),
+    host: raw.HOST,
+    port: raw.PORT,
+    ...(gheBase ? { apiBaseUrl: `${gheBase}/api/v3` } : {}),
+    webBaseUrl: gheBase ?? "https://github.com",
+    ...(raw.REDIS_URL ? { redisUrl: raw.REDIS_URL } : {}),
+    log: { level: raw.LOG_LEVEL, levelAsString: raw.LOG_LEVEL_IN_STRING, ...(raw.LOG_MESSAGE_KEY ? { messageKey: raw.LOG_MESSAGE_KEY } : {}) },
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    sweepIntervalMinutes: raw.SWEEP_INTERVAL_MINUTES,
+    sweepLabels: raw.SWEEP_LABELS.length ? raw.SWEEP_LABELS : ["post-implementation-review"],
+    coalesce: { windowMs: raw.COALESCE_WINDOW_MS, maxWaitMs: raw.COALESCE_MAX_WAIT_MS },
+    reevaluate: { spacingMs: raw.REEVALUATE_SPACING_MS, maxPauseMs: raw.REEVALUATE_MAX_PAUSE_MS },
+    membershipCacheSeconds: raw.MEMBERSHIP_CACHE_SECONDS,
+    etagCacheMb: raw.ETAG_CACHE_MB,
+    requestTimeoutMs: raw.GITHUB_REQUEST_TIMEOUT_MS,
+    ledger: {
+      ...(raw.DATABASE_URL ? { databaseUrl: raw.DATABASE_URL } : {}),
+      dataDir: raw.DATA_DIR,
+      ...(raw.LEDGER_ANCHOR_REPOSITORY ? { anchorRepository: raw.LEDGER_ANCHOR_REPOSITORY } : {}),
+      retentionDays: raw.LEDGER_RETENTION_DAYS,
+    },
+    dashboard: {
+      ...(raw.GITHUB_CLIENT_ID ? { clientId: raw.GITHUB_CLIENT_ID } : {}),
+      ...(raw.GITHUB_CLIENT_SECRET ? { clientSecret: raw.GITHUB_CLIENT_SECRET } : {}),
+      teams: raw.DASHBOARD_TEAMS,
+      ...(raw.DASHBOARD_SESSION_SECRET ? { sessionSecret: raw.DASHBOARD_SESSION_SECRET } : {}),
+    },
+    raw,
+  };
+}
+
+/**
+ * PRIVATE_KEY (PEM, PEM with literal `\n`, or base64 of a PEM) or the file at PRIVATE_KEY_PATH, read by
+ * Probot's own @probot/get-private-key. Only when one of them is set: Probot's habit of picking up any
+ * *.pem file in the working directory would surprise a command run from a random folder.
+ */
+function readPrivateKey(env: Env, cwd = process.cwd()): string | undefined {
+  if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH) return undefined;
+  const key = getPrivateKey({ env: { PRIVATE_KEY: env.PRIVATE_KEY, PRIVATE_KEY_PATH: env.PRIVATE_KEY_PATH }, cwd });
+  if (!key) throw new Error("is set but holds no private key: paste the .pem file GitHub gave you, or set PRIVATE_KEY_PATH to its path");
+  return key;
+}
