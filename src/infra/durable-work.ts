@@ -15,6 +15,7 @@
 import { sql, type ColumnType, type Kysely } from "kysely";
 import type { AppDatabase, LedgerDatabase } from "../ledger/database.js";
 import type { Migration } from "../ledger/migrations.js";
+import { rateLimitOf } from "../github/transient-errors.js";
 
 export interface PendingWorkTable {
   id: ColumnType<string | number, never, never>;
@@ -389,7 +390,8 @@ export function startDurableWorkRunner(work: DurableWork, options: RunnerOptions
       const completed = await work.complete(job);
       options.log?.info({ job: job.key, kind: job.kind, attempts: job.attempts, completed }, "pending work ran");
     } catch (error) {
-      const outcome = await work.fail(job, error).catch(() => "lost" as const);
+      // After a rate limit, not before it resets.
+      const outcome = await work.fail(job, error, rateLimitOf(error)?.retryAt).catch(() => "lost" as const);
       const log = outcome === "gave_up" ? options.log?.error : options.log?.warn;
       log?.call(options.log, { job: job.key, kind: job.kind, attempts: job.attempts, outcome, err: error }, "pending work failed");
     }

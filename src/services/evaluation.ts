@@ -27,6 +27,8 @@ export interface EvaluationOutcome {
   result: "no-policy" | "closed" | PublishResult;
   output?: CheckOutput;
   changeClass?: string;
+  /** What failed, when the check was written fail-closed instead of a verdict (durable work retries a transient one). */
+  error?: unknown;
 }
 
 /** A pull request judged against its policy, not yet published. */
@@ -87,7 +89,7 @@ export async function evaluatePullRequest(
     await publishCheck(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, null, deps.now());
     recordCheckWrite(output.conclusion, true);
     recordEvaluation("error", output.conclusion, seconds());
-    return { result: "created", output };
+    return { result: "created", output, error };
   }
 }
 

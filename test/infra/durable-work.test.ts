@@ -5,6 +5,7 @@
 import { describe, expect, jest, test } from "@jest/globals";
 import { openLedgerDatabase, type LedgerDatabase } from "../../src/ledger/database.js";
 import { DurableWork, retryDelayMs, startDurableWorkRunner, type PendingJob } from "../../src/infra/durable-work.js";
+import { GitHubRateLimitError } from "../../src/github/transient-errors.js";
 import { useLedgerTargets } from "../ledger/targets.js";
 
 const { targets } = useLedgerTargets();
@@ -186,6 +187,16 @@ describe.each(targets)("$name", (target) => {
       tickOnTimer!();
       await runner.stop();
       expect(ran).toContain("evaluate:2:acme/api#13");
+    });
+
+    test("a job that hit a rate limit is tried again after its reset, not sooner", async () => {
+      const a = new Replica(await open(await target.fresh()), "a");
+      await a.work.record({ ...evaluate(12), notBefore: new Date(T0) });
+      const retryAt = new Date(T0 + 2 * 3600_000);
+      const limited = new GitHubRateLimitError("primary", retryAt, 7_200_000, 60_000, null, 403);
+      const runner = startDurableWorkRunner(a.work, { handlers: { evaluate: async () => Promise.reject(limited) }, setInterval: () => ({}), clearInterval: () => undefined });
+      await runner.stop();
+      expect(await a.work.pending()).toMatchObject([{ key: evaluate(12).key, notBefore: retryAt.toISOString() }]);
     });
 
     test("a failing handler or an unknown kind keeps the job, for a retry", async () => {
