@@ -82,12 +82,65 @@ const evaluationRequests = new Histogram({
   registers: [registry],
 });
 
+const githubTimeouts = new Counter({
+  name: "change_policy_github_timeouts_total",
+  help: "GitHub requests abandoned because GitHub did not answer within the timeout (GITHUB_REQUEST_TIMEOUT_MS), by route template.",
+  labelNames: ["method", "route"] as const,
+  registers: [registry],
+});
+
+const githubRetries = new Counter({
+  name: "change_policy_github_retries_total",
+  help: "GitHub requests sent again after a failure, by reason (timeout, network, server_error, graphql_error).",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
 const ledgerErrors = new Counter({
   name: "change_policy_ledger_errors_total",
   help: "Failed ledger writes (each failed attempt; the entry waits and is retried) and entries the ledger could not take, by reason (open, append, invalid, queue_full).",
   labelNames: ["reason"] as const,
   registers: [registry],
 });
+
+const rateLimitWaits = new Counter({
+  name: "change_policy_github_rate_limit_waits_total",
+  help: "Waits for a GitHub rate limit before retrying a request, by kind (secondary: retry-after; primary: until x-ratelimit-reset).",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+});
+
+const rateLimitWaitSeconds = new Counter({
+  name: "change_policy_github_rate_limit_wait_seconds_total",
+  help: "Seconds spent waiting for GitHub rate limits, by kind.",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+});
+
+const rateLimitGiveUps = new Counter({
+  name: "change_policy_github_rate_limit_failures_total",
+  help: "Requests failed (closed) because a GitHub rate limit asked to wait longer than allowed or was hit again after every wait, by kind.",
+  labelNames: ["kind"] as const,
+  registers: [registry],
+});
+
+/** A request abandoned after the timeout (src/github/resilience.ts). */
+export function recordGitHubTimeout(method: string, route: string): void {
+  githubTimeouts.inc({ method, route });
+}
+
+export function recordGitHubRetry(reason: string): void {
+  githubRetries.inc({ reason });
+}
+
+export function recordGitHubRateLimitWait(kind: string, seconds: number): void {
+  rateLimitWaits.inc({ kind });
+  rateLimitWaitSeconds.inc({ kind }, seconds);
+}
+
+export function recordGitHubRateLimitGiveUp(kind: string): void {
+  rateLimitGiveUps.inc({ kind });
+}
 
 const ledgerWaiting = new Gauge({
   name: "change_policy_ledger_entries_waiting",

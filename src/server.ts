@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import { Probot, Server, run, type ApplicationFunction, type Logger } from "probot";
 import { createApp, type ChangePolicyApp } from "./app.js";
 import { octokitClass } from "./github/octokit.js";
+import { resilienceFromEnv } from "./github/resilience.js";
 import { apiBudget } from "./github/budget.js";
 import { BackgroundWork } from "./infra/background.js";
 import { createLock, type Lock } from "./infra/lock.js";
@@ -141,7 +142,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     },
     log: log.child({ component: "dashboard" }),
   });
-  const Octokit = octokitClass(throttleConnection ? { throttleConnection } : {});
+  const Octokit = octokitClass({ ...(throttleConnection ? { throttleConnection } : {}), resilience: resilienceFromEnv(options.env ?? process.env) });
 
   const server = new Server({
     host: settings.host,

@@ -1,10 +1,13 @@
 // The GitHub client of the commands that talk to GitHub (audit, sweep): a token (--token or
 // GITHUB_TOKEN), or the app itself (APP_ID + PRIVATE_KEY / PRIVATE_KEY_PATH) acting as its
-// installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Retries and
-// rate-limit throttling stay on: a long audit must wait out a rate limit, not die half-way.
+// installation on the repository, on github.com or GitHub Enterprise Server (GHE_HOST). Requests time
+// out, are retried and wait out rate limits (src/github/resilience.ts, with the CLI's longer waits):
+// a long audit must wait out a rate limit, not die half-way.
 import { ProbotOctokit } from "probot";
 import { statusOf, type GitHubClient } from "../github/client.js";
 import { octokitClass } from "../github/octokit.js";
+import { CLI_RESILIENCE, resilienceFromEnv, type ResilienceOptions, type RetryNotice } from "../github/resilience.js";
+import { formatDuration } from "../github/transient-errors.js";
 import { parseSettings } from "../settings.js";
 import type { CliIO } from "./io.js";
 
@@ -15,15 +18,16 @@ export interface GitHubClientOptions {
   installationId?: number;
   owner?: string;
   repo?: string;
-  /** The Octokit class; tests pass one without retry/throttling. */
+  /** The Octokit class; tests pass one without retry/throttling (and then get no resilience either). */
   Octokit?: typeof ProbotOctokit;
+  /** Over the CLI's timeouts, retries and waits (tests pass a clock). */
+  resilience?: Partial<ResilienceOptions>;
+  /** Octokit's request options (tests pass a fetch). */
+  request?: { fetch?: typeof fetch };
 }
 
 /** A problem with the command's credentials, worded for the person running it. */
 export class CredentialsError extends Error {}
-
-/** How often a request is retried after GitHub's rate limit before the command gives up. */
-const MAX_RATE_LIMIT_RETRIES = 3;
 
 /** GitHub's API address for the commands: the same setting (GHE_HOST, GHE_PROTOCOL) as the server's. */
 export function apiBaseUrl(env: CliIO["env"]): string | undefined {
@@ -31,10 +35,9 @@ export function apiBaseUrl(env: CliIO["env"]): string | undefined {
 }
 
 export async function createGitHubClient(io: CliIO, options: GitHubClientOptions = {}): Promise<GitHubClient> {
-  const Octokit = octokitClass({ base: options.Octokit ?? ProbotOctokit, throttle: cliThrottle(io) });
+  const Octokit = cliOctokit(io, options);
   const baseUrl = apiBaseUrl(io.env);
-  const common = { ...(baseUrl ? { baseUrl } : {}), log: cliLog(io) };
-
+  const common = { ...(baseUrl ? { baseUrl } : {}), log: cliLog(io), ...(options.request ? { request: options.request } : {}) };
 
   const token = options.token ?? io.env.GITHUB_TOKEN;
   if (token) return new Octokit({ ...common, auth: { token } });
@@ -71,8 +74,8 @@ export async function createGitHubClient(io: CliIO, options: GitHubClientOptions
 }
 
 /** The app itself (a JWT): lists installations; the sweep then acts as each of them. */
-export async function createAppClient(io: CliIO, options: Pick<GitHubClientOptions, "Octokit"> = {}): Promise<GitHubClient> {
-  const Octokit = octokitClass({ base: options.Octokit ?? ProbotOctokit, throttle: cliThrottle(io) });
+export async function createAppClient(io: CliIO, options: Pick<GitHubClientOptions, "Octokit" | "resilience"> = {}): Promise<GitHubClient> {
+  const Octokit = cliOctokit(io, options);
   const baseUrl = apiBaseUrl(io.env);
   return new Octokit({ ...(baseUrl ? { baseUrl } : {}), log: cliLog(io), auth: { appId: io.env.APP_ID, privateKey: await loadPrivateKey(io) } }) as GitHubClient;
 }
@@ -87,18 +90,23 @@ export async function loadPrivateKey(io: CliIO): Promise<string> {
   }
 }
 
-/** Rate-limit waits are said on stderr; after a few the command gives up instead of hanging for hours. */
-function cliThrottle(io: CliIO) {
-  return {
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        io.err(`GitHub rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
-        return retryCount < MAX_RATE_LIMIT_RETRIES;
-      },
-      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        io.err(`GitHub secondary rate limit reached (${request.method} ${request.url}); waiting ${retryAfter} s before retrying.`);
-        return retryCount < MAX_RATE_LIMIT_RETRIES;
-      },
-  };
+/**
+ * The commands' client class: timeouts, retries and rate-limit waits long enough for an audit to wait
+ * out an hourly reset (CLI_RESILIENCE, GITHUB_* settings), each wait said on stderr.
+ */
+function cliOctokit(io: CliIO, options: Pick<GitHubClientOptions, "Octokit" | "resilience">): typeof ProbotOctokit {
+  if (options.Octokit) return octokitClass({ base: options.Octokit });
+  return octokitClass({ resilience: { ...resilienceFromEnv(io.env, CLI_RESILIENCE), onWait: (n) => io.err(waitMessage(n)), ...options.resilience } });
+}
+
+/** What the person running a long command reads while it waits for GitHub. */
+function waitMessage(n: RetryNotice): string {
+  const wait = formatDuration(n.waitMs);
+  if (n.reason === "rate_limit") {
+    return `GitHub ${n.rateLimit === "secondary" ? "secondary " : ""}rate limit reached (${n.route}); waiting ${wait} before retrying.`;
+  }
+  const what = n.reason === "timeout" ? "did not answer in time" : n.reason === "network" ? "could not be reached" : `answered ${n.status ?? "with an internal error"}`;
+  return `GitHub ${what} (${n.route}); retrying in ${wait}.`;
 }
 
 /** Octokit's warnings (rate limits, deprecations) go to stderr; its debug chatter is dropped. */

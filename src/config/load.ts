@@ -1,12 +1,18 @@
 // Turns the text of one or more configuration files into a validated Config, or into a list of
 // problems that each name the file, the key path and (where possible) the YAML line. Pure: the
 // files are fetched elsewhere (src/github/config.ts, src/cli/).
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { Composer, isMap, isScalar, isSeq, LineCounter, Parser, YAMLParseError, visit, type CST, type Document, type Pair, type YAMLMap } from "yaml";
+import { issueMessage } from "./issue-message.js";
 import { configSchema, type Config } from "./schema.js";
 
 export const CONFIG_PATH = ".github/change-policy.yml";
 const MAX_CONFIG_BYTES = 256 * 1024;
 const MAX_EXTENDS_DEPTH = 5;
+// The YAML parser recurses once per nesting level: about 800 levels ("[[[[…", "- - - …", or one more
+// space of indentation per line) overflow its stack, and V8 may then die compiling a regular
+// expression (a fatal out-of-memory that no try/catch sees). A policy needs a handful of levels.
+const MAX_FLOW_DEPTH = 64;
+const MAX_INDENT = 128;
 
 export interface ConfigProblem {
   /** Where the file came from, e.g. "acme/api:.github/change-policy.yml". */
@@ -30,18 +36,22 @@ export function parseConfigFile(text: string, source: string): Parsed<ConfigFile
   if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
     return fail({ source, path: "", message: `file is larger than ${MAX_CONFIG_BYTES / 1024} KiB` });
   }
+  const deep = tooDeeplyNested(text);
+  if (deep) return fail({ source, path: "", ...deep });
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const doc = withoutStackTraces(() => parseYaml(text, lines));
+  const errors = doc.errors.length > 0 ? doc.errors : duplicateKeys(doc);
+  if (errors.length > 0) {
+    const lastText = text.trimEnd().length;
     return {
       ok: false,
-      problems: doc.errors.map((e) => ({
+      problems: errors.map((e) => ({
         source,
         path: "",
         message: `invalid YAML: ${e.message.split("\n")[0]}`,
         // An error at the end of the input (an unclosed bracket or quote) points at the last line
         // with text, not at an empty line after it.
-        line: lines.linePos(Math.min(e.pos[0], text.trimEnd().length)).line,
+        line: lines.linePos(Math.min(e.pos[0], lastText)).line,
       })),
     };
   }
@@ -51,7 +61,8 @@ export function parseConfigFile(text: string, source: string): Parsed<ConfigFile
   } catch (e) {
     return fail({ source, path: "", message: `invalid YAML: ${(e as Error).message}` });
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+  // A tagged top level (`!!binary`, `!!set`, `!!omap`) is an object too, but not a mapping of keys.
+  if (typeof raw !== "object" || raw === null || Object.getPrototypeOf(raw) !== Object.prototype) {
     return fail({ source, path: "", message: "the file must be a mapping of keys (e.g. `classes:`), or empty", line: 1 });
   }
   return { ok: true, value: { source, raw: raw as Record<string, unknown>, doc, lines } };
@@ -81,8 +92,15 @@ export { MAX_EXTENDS_DEPTH };
 export function mergeConfig(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(override)) {
-    const prev = out[key];
-    out[key] = isPlainObject(prev) && isPlainObject(value) ? mergeConfig(prev, value) : value;
+    const prev = Object.hasOwn(out, key) ? out[key] : undefined;
+    // Defined, not assigned: a `__proto__:` key must stay a key (and be reported as unknown), not
+    // become the prototype whose properties zod would then read as if they were set.
+    Object.defineProperty(out, key, {
+      value: isPlainObject(prev) && isPlainObject(value) ? mergeConfig(prev, value) : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -102,7 +120,7 @@ export function resolveConfig(chain: ConfigFile[]): Parsed<Config> {
     const found: { path: string[]; message: string }[] =
       issue.code === "unrecognized_keys"
         ? issue.keys.map((key) => ({ path: [...path, key], message: `unknown key "${key}" (check the spelling)` }))
-        : [{ path, message: issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message }];
+        : [{ path, message: issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issueMessage(issue) }];
     return found.map(({ path: keyPath, message }): ConfigProblem => {
       const where = locate(chain, keyPath);
       return { source: where.source, path: keyPath.join("."), message, ...(where.line ? { line: where.line } : {}) };
@@ -124,6 +142,115 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where}: ${p.path || "(file)"}: ${p.message}`;
 }
 
+/** More syntax errors than anyone reads: the rest of the file is not parsed (see parseYaml). */
+const MAX_SYNTAX_ERRORS = 100;
+
+/**
+ * yaml's parseDocument, except that it stops reading after MAX_SYNTAX_ERRORS top-level syntax
+ * errors: 64 KB of "[[x]]" is 13,000 of them, and the parser spends ~20 µs on each (0.45 s).
+ * Duplicate keys are found by duplicateKeys: the parser's own check compares every key with every
+ * other (6,000 keys took 0.4 s).
+ */
+function parseYaml(text: string, lines: LineCounter): Document.Parsed {
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let syntaxErrors = 0;
+  let stoppedAt: number | undefined;
+  function* untilTooManyErrors(tokens: Generator<CST.Token>): Generator<CST.Token> {
+    for (const token of tokens) {
+      if (token.type === "error" && ++syntaxErrors > MAX_SYNTAX_ERRORS) {
+        stoppedAt = token.offset;
+        return;
+      }
+      yield token;
+    }
+  }
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(untilTooManyErrors(new Parser(lines.addNewLine).parse(text)), true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", "Source contains multiple documents; please use YAML.parseAllDocuments()"));
+      break;
+    }
+  }
+  // compose(…, true) always yields a document, an empty one for an empty text.
+  const parsed = doc!;
+  if (stoppedAt !== undefined) {
+    parsed.errors.push(new YAMLParseError([stoppedAt, stoppedAt + 1], "UNEXPECTED_TOKEN", `more than ${MAX_SYNTAX_ERRORS} syntax errors; the rest of the file was not read`));
+  }
+  return parsed;
+}
+
+/**
+ * The parser makes an Error object per problem it finds, and capturing their stack traces is most
+ * of its time on a broken file: 64 KB of "{}" (65,000 errors) took 0.9 s with traces, 0.27 s
+ * without. Nobody reads those traces: the problems are reported by position.
+ */
+function withoutStackTraces<T>(fn: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fn();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** Keys set twice in one mapping, worded and placed as the YAML parser's own check does. */
+function duplicateKeys(doc: Document): { message: string; pos: [number, number] }[] {
+  const found: { message: string; pos: [number, number] }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const name = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(name)) found.push({ message: "Map keys must be unique", pos: [pair.key.range?.[0] ?? 0, pair.key.range?.[1] ?? 0] });
+        seen.add(name);
+      }
+    },
+  });
+  return found;
+}
+
+/**
+ * Whether the text nests deeper than a policy ever does (see MAX_FLOW_DEPTH). Every "[" and "{"
+ * counts, quoted or not, so that nothing can hide a level. A line's block depth counts its
+ * indentation, the "- ", "? " and ": " indicators that open a block on the same line, and every
+ * further ": " outside brackets ("a: b: c: …" nests too, though it is not valid YAML).
+ */
+function tooDeeplyNested(text: string): { message: string; line: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let level = 0;
+  let atLineStart = true;
+  const blockTooDeep = () => ({ message: `a line is indented or nested more than ${MAX_INDENT} levels deep; a policy needs a few`, line });
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\n") {
+      line++;
+      level = 0;
+      atLineStart = true;
+      continue;
+    }
+    const next = text[i + 1];
+    const spaceAfter = next === " " || next === "\t" || next === "\n" || next === "\r" || next === undefined;
+    if (atLineStart) {
+      if (c === " " || c === "\t" || ((c === "-" || c === "?" || c === ":") && spaceAfter)) {
+        if (++level > MAX_INDENT) return blockTooDeep();
+        continue;
+      }
+      atLineStart = false;
+    }
+    if (c === "[" || c === "{") {
+      if (++depth > MAX_FLOW_DEPTH) {
+        return { message: `brackets nest more than ${MAX_FLOW_DEPTH} levels deep (an unclosed "[" or "{"?); a policy needs a few`, line };
+      }
+    } else if ((c === "]" || c === "}") && depth > 0) depth--;
+    else if (c === ":" && depth === 0 && spaceAfter && ++level > MAX_INDENT) return blockTooDeep();
+  }
+  return undefined;
+}
+
 /** Finds the file (last one that sets it wins) and line of the deepest existing node on a key path. */
 function locate(chain: ConfigFile[], path: string[]): { source: string; line?: number } {
   for (let i = chain.length - 1; i >= 0; i--) {
@@ -142,7 +269,7 @@ function nodeAt(doc: Document, path: string[]): NodeWithRange | undefined {
   let node: unknown = doc.contents;
   for (const key of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+      const pair = pairsByKey(node).get(key);
       if (!pair) return undefined;
       // For an unknown key, point at the key itself.
       node = pair.value ?? pair.key;
@@ -154,6 +281,22 @@ function nodeAt(doc: Document, path: string[]): NodeWithRange | undefined {
     }
   }
   return node as NodeWithRange | undefined;
+}
+
+// A file with thousands of unknown keys gets a problem for each: look keys up by name, not by scanning.
+const keyIndex = new WeakMap<object, Map<string, Pair>>();
+
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const pair of map.items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (name !== undefined && !index.has(name)) index.set(name, pair);
+    }
+    keyIndex.set(map, index);
+  }
+  return index;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

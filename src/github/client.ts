@@ -1,6 +1,7 @@
 // The one GitHub client type used everywhere (webhook handlers, CLI, sweeps), and the few
 // helpers that every reader of GitHub needs.
 import { ProbotOctokit } from "probot";
+import { describeTransientFailure } from "./transient-errors.js";
 
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 
@@ -45,6 +46,8 @@ export function statusOf(error: unknown): number | undefined {
 
 /** Turns any failure into words for the check: what happened and what to do about it. */
 export function describeFailure(error: unknown): { reason: string; remedy: string } {
+  const transient = describeTransientFailure(error);
+  if (transient) return transient;
   const status = statusOf(error);
   const message = error instanceof Error ? error.message.split("\n")[0]!.slice(0, 300) : String(error).slice(0, 300);
   if (status === 401) {

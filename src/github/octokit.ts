@@ -4,6 +4,7 @@
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 import { instrumentOctokit } from "../metrics.js";
+import { withResilience, type ResilienceOptions } from "./resilience.js";
 
 export interface OctokitClassOptions {
   /** Bottleneck's Redis connection: all replicas then share GitHub's rate limits. */
@@ -12,11 +13,13 @@ export interface OctokitClassOptions {
   throttle?: Record<string, unknown>;
   /** The class to extend; tests pass one with retries and throttling off. */
   base?: typeof ProbotOctokit;
+  /** Timeouts, safe retries and bounded rate-limit waits (src/github/resilience.ts); none when absent. */
+  resilience?: Partial<ResilienceOptions>;
 }
 
 export function octokitClass(options: OctokitClassOptions = {}): typeof ProbotOctokit {
   const base = options.base ?? ProbotOctokit;
-  return base.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) => {
+  const built = base.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) => {
     // GitHub's limits are per installation, but Probot gives the clients it makes for webhook
     // events one shared limiter id, which spaces ALL writes of the process 1 s apart. Key the
     // limiter by installation instead (and share it across replicas through Redis when set).
@@ -34,4 +37,6 @@ export function octokitClass(options: OctokitClassOptions = {}): typeof ProbotOc
       },
     };
   }) as typeof ProbotOctokit;
+  // Outermost: the request metrics then count every attempt it makes.
+  return options.resilience ? withResilience(built, options.resilience) : built;
 }

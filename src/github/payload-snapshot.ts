@@ -3,6 +3,7 @@
 // evaluation reads. Pure: `change-policy explain` feeds it a file, the audit command feeds it REST
 // responses. Input from a file is validated with zod first, so bad input gets a clear error.
 import { z } from "zod";
+import { issueMessage } from "../config/issue-message.js";
 import type { HeadCheck, LabelEvent, Permission, PullCommit, PullSnapshot, RegisterIssueRead, Review, ReviewState } from "../policy/snapshot.js";
 
 // The minimal structural shapes read here; Octokit's REST response types fit them.
@@ -268,7 +269,7 @@ export function snapshotFromFile(data: unknown): SnapshotParse {
   if (!result.success) {
     return {
       ok: false,
-      problems: result.error.issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(file)"}: ${i.message}`),
+      problems: result.error.issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(file)"}: ${issueMessage(i)}`),
     };
   }
   const file = result.data;

@@ -28,6 +28,8 @@ export interface EvaluationOutcome {
   result: "no-policy" | "closed" | PublishResult;
   output?: CheckOutput;
   changeClass?: string;
+  /** What failed, when the check was written fail-closed instead of a verdict (durable work retries a transient one). */
+  error?: unknown;
 }
 
 /** A pull request judged against its policy, not yet published. */
@@ -97,7 +99,7 @@ export async function evaluatePullRequest(
     recordCheckWrite(output.conclusion, true);
     recordCheck(deps.ledger, { ...pull, headSha }, output, { reason: "error", policyBlobSha: null }, null);
     recordEvaluation("error", output.conclusion, seconds());
-    return { result: "created", output };
+    return { result: "created", output, error };
   }
 }
 

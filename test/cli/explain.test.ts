@@ -163,7 +163,7 @@ describe("change-policy explain on bad input", () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toEqual([]);
     expect(r.stderr).toEqual([
-      `${path}: pull_request.head: Invalid input: expected object, received undefined`,
+      `${path}: pull_request.head: is missing (required: object)`,
       `${path}: reviews.0.state: must be APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING`,
       `${path}: permissions.bob: Invalid option: expected one of "admin"|"maintain"|"write"|"triage"|"read"|"none"`,
       `error: ${path} is not a pull request snapshot (see \`change-policy explain --help\` for the format)`,
@@ -184,7 +184,7 @@ describe("change-policy explain on bad input", () => {
     const r = await run({ event: path });
     expect(r.code).toBe(2);
     expect(r.stderr.slice(0, 3)).toEqual([
-      `${path}: commits.0.sha: Invalid input: expected string, received undefined`,
+      `${path}: commits.0.sha: is missing (required: string)`,
       `${path}: checks.0: must be a REST check run ({name, status, conclusion, app}) or commit status ({context, state})`,
       `${path}: register_issue.repository_url: must be the issue's REST repository_url, e.g. https://api.github.com/repos/acme/changes`,
     ]);

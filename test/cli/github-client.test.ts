@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import nock from "nock";
 import { apiBaseUrl, createGitHubClient, CredentialsError } from "../../src/cli/github-client.js";
+import { FaultyFetch, ManualClock, settle } from "../helpers/fault-clock.js";
 import { memoryIO } from "./memory-io.js";
 
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -81,25 +82,72 @@ describe("GitHub client of the CLI", () => {
   });
 
   it("waits out a rate limit and retries, telling the user on stderr", async () => {
-    const reset = Math.ceil(Date.now() / 1000) + 1;
+    const clock = new ManualClock();
+    const faults = new FaultyFetch();
+    const reset = Math.ceil(clock.now() / 1000) + 1;
     const scope = nock("https://api.github.com")
       .get("/repos/acme/api")
       .reply(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) })
       .get("/repos/acme/api")
       .reply(200, repo);
     const io = memoryIO({ env: { GITHUB_TOKEN: "ghp_x" } });
-    const octokit = await createGitHubClient(io);
-    const res = await octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" });
+    const octokit = await createGitHubClient(io, { resilience: { clock }, request: { fetch: faults.fetch } });
+    const res = await settle(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" }), clock, faults);
     expect(res.data).toEqual(repo);
     expect(scope.isDone()).toBe(true);
     expect(io.stderr[0]).toMatch(/^GitHub rate limit reached \(GET \/repos\/{owner}\/{repo}\); waiting \d+ s before retrying\.$/);
-  }, 10_000);
+  });
 
   it("retries a server error", async () => {
+    const clock = new ManualClock();
+    const faults = new FaultyFetch();
     const scope = nock("https://api.github.com").get("/repos/acme/api").reply(502, "bad gateway").get("/repos/acme/api").reply(200, repo);
-    const octokit = await createGitHubClient(memoryIO({ env: { GITHUB_TOKEN: "ghp_x" } }));
-    const res = await octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" });
+    const io = memoryIO({ env: { GITHUB_TOKEN: "ghp_x" } });
+    const octokit = await createGitHubClient(io, { resilience: { clock }, request: { fetch: faults.fetch } });
+    const res = await settle(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" }), clock, faults);
     expect(res.data).toEqual(repo);
     expect(scope.isDone()).toBe(true);
-  }, 10_000);
+    expect(io.stderr).toEqual(["GitHub answered 502 (GET /repos/{owner}/{repo}); retrying in 1 s."]);
+  });
+
+  describe("long runs (audit, sweep) survive hung requests and long rate limits", () => {
+    it("a request GitHub does not answer is abandoned after 15 s and retried, saying so on stderr", async () => {
+      const clock = new ManualClock();
+      const faults = new FaultyFetch().hang("GET", "/repos/acme/api");
+      const scope = nock("https://api.github.com").get("/repos/acme/api").reply(200, repo);
+      const io = memoryIO({ env: { GITHUB_TOKEN: "ghp_x" } });
+      const octokit = await createGitHubClient(io, { resilience: { clock }, request: { fetch: faults.fetch } });
+      const res = await settle(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" }), clock, faults);
+      expect(res.data).toEqual(repo);
+      expect(scope.isDone()).toBe(true);
+      expect(io.stderr).toEqual(["GitHub did not answer in time (GET /repos/{owner}/{repo}); retrying in 1 s."]);
+    });
+
+    it("waits 50 minutes for the hourly limit to reset (the server would fail closed instead)", async () => {
+      const clock = new ManualClock();
+      const faults = new FaultyFetch();
+      const reset = Math.floor(clock.now() / 1000) + 50 * 60;
+      const scope = nock("https://api.github.com")
+        .get("/repos/acme/api")
+        .reply(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) })
+        .get("/repos/acme/api")
+        .reply(200, repo);
+      const io = memoryIO({ env: { GITHUB_TOKEN: "ghp_x" } });
+      const octokit = await createGitHubClient(io, { resilience: { clock }, request: { fetch: faults.fetch } });
+      await settle(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" }), clock, faults);
+      expect(scope.isDone()).toBe(true);
+      expect(io.stderr).toEqual(["GitHub rate limit reached (GET /repos/{owner}/{repo}); waiting 50 min before retrying."]);
+    });
+
+    it("fails with the reset time when even the CLI's wait (65 min) is too short", async () => {
+      const clock = new ManualClock();
+      const faults = new FaultyFetch();
+      const reset = Math.floor(clock.now() / 1000) + 3 * 3600;
+      nock("https://api.github.com").get("/repos/acme/api").reply(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });
+      const octokit = await createGitHubClient(memoryIO({ env: { GITHUB_TOKEN: "ghp_x" } }), { resilience: { clock }, request: { fetch: faults.fetch } });
+      await expect(settle(octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "api" }), clock, faults)).rejects.toThrow(
+        "GitHub's primary rate limit asks to wait 3 h (until 2026-11-24T15:00:01.000Z), longer than the 65 min the app waits",
+      );
+    });
+  });
 });

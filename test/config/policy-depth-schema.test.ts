@@ -74,7 +74,7 @@ describe("freezes", () => {
 
   test("a freeze needs a name, from and until", () => {
     expect(problems("freezes:\n  - classes: [normal]\n")).toEqual([
-      "p.yml:2: freezes.0.name: Invalid input: expected string, received undefined",
+      "p.yml:2: freezes.0.name: is missing (required: string)",
       "p.yml:2: freezes.0.from: must be an ISO 8601 time with a zone, such as 2026-12-20T00:00:00Z or 2026-12-20T00:00:00+01:00",
       "p.yml:2: freezes.0.until: must be an ISO 8601 time with a zone, such as 2026-12-20T00:00:00Z or 2026-12-20T00:00:00+01:00",
     ]);

@@ -101,7 +101,7 @@ describe("webhook payload → PullSnapshot", () => {
   });
 
   it.each([
-    ["no pull_request", {}, ["pull_request: Invalid input: expected object, received undefined"]],
+    ["no pull_request", {}, ["pull_request: is missing (required: object)"]],
     ["files of the wrong type", { ...clone(opened), files: [3] }, ["files.0: must be a path or a REST `pulls/{n}/files` object with `filename`"]],
     [
       "a bad label event time",

@@ -45,13 +45,16 @@ export async function testApp(
   settings: Partial<BackgroundSettings> = {},
   now: () => number = Date.now,
   extra: Partial<ServiceDependencies> = {},
+  /** Another Octokit class (e.g. with src/github/resilience.ts) and request options (a fetch). */
+  client: { Octokit?: typeof ProbotOctokit; request?: { fetch?: typeof fetch } } = {},
 ): Promise<TestApp> {
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
     secret: "test-secret",
-    Octokit: TestOctokit,
+    Octokit: client.Octokit ?? TestOctokit,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    ...(client.request ? { request: client.request } : {}),
   });
   const budget = new ApiBudget(now);
   const background = new BackgroundWork({ windowMs: 0, maxWaitMs: 0, spacingMs: 0, maxPauseMs: 60_000, ...settings }, budget);
