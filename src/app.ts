@@ -19,6 +19,7 @@ import type { PullRef } from "./policy/refs.js";
 import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js";
 import { registerMergeGroup } from "./handlers/merge-group.js";
 import { registerVerificationEvents } from "./handlers/verification-events.js";
+import { registerRegisterIssueEdited } from "./handlers/register-issue-edited.js";
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
 export type ChangePolicyApp = ((app: Probot) => void) & {
@@ -42,6 +43,7 @@ export function createApp(given: ServiceDependencies & { background: BackgroundW
     registerDeploymentGate(app, { ...deps, ...deps.deploymentGate });
     registerMergeGroup(app, { ...deps, ...deps.mergeGroup });
     registerVerificationEvents(app, deps);
+    registerRegisterIssueEdited(app, deps);
   };
   return Object.assign(load, {
     background,
