@@ -26,7 +26,7 @@ import { followUpMarker, followUpRepository } from "../policy/post-review.js";
 import { AUDIT_FORMATS, renderAuditReport, type AuditFormat } from "../render/audit-report.js";
 import { openLedgerDatabase } from "../ledger/database.js";
 import { readLedgerSettings } from "../ledger/settings.js";
-import { auditReportFromDatabase } from "../services/audit-report.js";
+import { auditReportFromDatabase, type GitHubNow, type PullNow } from "../services/audit-report.js";
 import { createGitHubClient } from "./github-client.js";
 import { EXIT, processIO, type CliIO } from "./io.js";
 import { parseRepo } from "./sweep.js";
@@ -46,6 +46,8 @@ export interface AuditOptions {
 interface Policy {
   config: Config;
   source: string;
+  /** The policy file's blob sha (what a ledger `merge` entry records); null when there is none. */
+  blobSha: string | null;
 }
 
 export async function buildAuditReport(octokit: GitHubClient, options: AuditOptions): Promise<AuditReport> {
@@ -127,9 +129,9 @@ export async function buildAuditReport(octokit: GitHubClient, options: AuditOpti
 
 async function readPolicy(octokit: GitHubClient, where: { owner: string; repo: string; ref?: string }): Promise<Policy> {
   const lookup = await loadPolicyConfig(octokit, where);
-  if (lookup.kind === "ok") return { config: lookup.config, source: lookup.sources.join(" ← ") };
-  if (lookup.kind === "none") return { config: defaultConfig(), source: "no policy file (the defaults were used)" };
-  return { config: defaultConfig(), source: `invalid policy in ${lookup.sources.join(", ")} (the defaults were used; run \`change-policy validate\`)` };
+  if (lookup.kind === "ok") return { config: lookup.config, source: lookup.sources.join(" ← "), blobSha: lookup.blobSha };
+  if (lookup.kind === "none") return { config: defaultConfig(), source: "no policy file (the defaults were used)", blobSha: null };
+  return { config: defaultConfig(), source: `invalid policy in ${lookup.sources.join(", ")} (the defaults were used; run \`change-policy validate\`)`, blobSha: lookup.blobSha };
 }
 
 /** `YYYY-MM-DD` means the whole day in UTC (since: its start; until: its end); a full ISO time is taken as is. */
@@ -169,13 +171,17 @@ export async function runAudit(args: AuditArgs, io: CliIO, deps: AuditDeps = {})
     const since = parseAuditDate(args.since, "start");
     const until = parseAuditDate(args.until, "end");
     if (since.getTime() > until.getTime()) throw new Error(`--since (${isoUtc(since)}) is after --until (${isoUtc(until)})`);
+    const client = async () => deps.client ?? (await createGitHubClient(io, { owner, repo, ...(args.token ? { token: args.token } : {}), ...(deps.Octokit ? { Octokit: deps.Octokit } : {}) }));
     if (args.fromLedger) {
-      const report = await ledgerAuditReport(io, { owner, repo, since, until, now: (deps.now ?? (() => new Date()))() });
+      // GitHub now, when there are credentials: what changed after each merge, and merges the ledger missed.
+      const credentials = deps.client !== undefined || Boolean(args.token || io.env.GITHUB_TOKEN || io.env.APP_ID);
+      const github = credentials ? githubNow(await client(), { owner, repo, since, until, progress: (message) => io.err(message) }) : undefined;
+      const report = await ledgerAuditReport(io, { owner, repo, since, until, now: (deps.now ?? (() => new Date()))(), github });
       io.out(renderAuditReport(report, args.format).replace(/\r?\n$/, ""));
       return EXIT.ok;
     }
     const appId = Number(io.env.APP_ID);
-    const octokit = deps.client ?? (await createGitHubClient(io, { owner, repo, ...(args.token ? { token: args.token } : {}), ...(deps.Octokit ? { Octokit: deps.Octokit } : {}) }));
+    const octokit = await client();
     const report = await buildAuditReport(octokit, {
       owner,
       repo,
@@ -194,16 +200,44 @@ export async function runAudit(args: AuditArgs, io: CliIO, deps: AuditDeps = {})
 }
 
 /** The same service and renderer as the dashboard's audit page and downloads (src/services/audit-report.ts). */
-async function ledgerAuditReport(io: CliIO, options: { owner: string; repo: string; since: Date; until: Date; now: Date }): Promise<AuditReport> {
+async function ledgerAuditReport(io: CliIO, options: { owner: string; repo: string; since: Date; until: Date; now: Date; github: GitHubNow | undefined }): Promise<AuditReport> {
   const settings = readLedgerSettings(io.env, io.cwd);
   io.err(`Reading the evidence ledger (${settings.databaseUrl ? "DATABASE_URL" : settings.dataDir})…`);
+  if (!options.github) io.err("No GitHub credentials (--token, GITHUB_TOKEN, or APP_ID with its private key): the merges are not compared with GitHub now.");
   const ledger = await openLedgerDatabase(settings);
   try {
     const web = io.env.GHE_HOST ? `${io.env.GHE_PROTOCOL || "https"}://${io.env.GHE_HOST}` : "https://github.com";
-    return await auditReportFromDatabase(ledger, { repository: `${options.owner}/${options.repo}`, since: options.since, until: options.until, now: options.now, webBaseUrl: web });
+    const report = await auditReportFromDatabase(ledger, { repository: `${options.owner}/${options.repo}`, since: options.since, until: options.until, now: options.now, webBaseUrl: web, ...(options.github ? { github: options.github } : {}) });
+    io.err(`Done: ${report.pulls.length} merges from the ledger, ${report.exceptions.length} exceptions, ${report.apiRequests} GitHub API requests.`);
+    return report;
   } finally {
     await ledger.close();
   }
+}
+
+/**
+ * What GitHub says now, read for the ledger report (reusing the GitHub audit's reads): the period's merged
+ * pull requests (one search per 25, their description and labels) and the policy file on each base branch.
+ */
+function githubNow(octokit: GitHubClient, options: { owner: string; repo: string; since: Date; until: Date; progress: (message: string) => void }): GitHubNow {
+  const where = { owner: options.owner, repo: options.repo };
+  let requests = 0;
+  octokit.hook.before("request", () => {
+    requests++;
+  });
+  const policies = new Map<string, Promise<Policy>>();
+  return {
+    async mergedPulls(): Promise<PullNow[]> {
+      options.progress(`Comparing with GitHub now: listing pull requests of ${options.owner}/${options.repo} merged ${isoUtc(options.since)} – ${isoUtc(options.until)}…`);
+      const merged = await listMergedPulls(octokit, { ...where, since: options.since, until: options.until, progress: options.progress });
+      return merged.map(({ snapshot }) => ({ number: snapshot.number, body: snapshot.body, labels: snapshot.labels, mergedAt: snapshot.mergedAt ?? null, mergedBy: snapshot.mergedBy ?? null }));
+    },
+    async policyBlobSha(baseRef: string): Promise<string | null> {
+      if (!policies.has(baseRef)) policies.set(baseRef, readPolicy(octokit, { ...where, ref: baseRef }));
+      return (await policies.get(baseRef)!).blobSha;
+    },
+    requests: () => requests,
+  };
 }
 
 export function registerAuditCommand(program: Command, io: CliIO = processIO, deps: AuditDeps = {}): void {
@@ -215,7 +249,7 @@ export function registerAuditCommand(program: Command, io: CliIO = processIO, de
     .requiredOption("--until <date>", "last day of the period, included (YYYY-MM-DD, UTC) or an ISO 8601 time with a zone")
     .addOption(new Option("--format <format>", "output format").choices([...AUDIT_FORMATS]).default("md"))
     .option("--token <token>", "GitHub token (default: GITHUB_TOKEN; otherwise the app's credentials)")
-    .option("--from-ledger", "from the evidence ledger (DATABASE_URL or DATA_DIR): each merge as recorded at merge; no GitHub request")
+    .option("--from-ledger", "from the evidence ledger (DATABASE_URL or DATA_DIR): each merge as recorded at merge; with GitHub credentials, compared with GitHub now (edits after the merge, merges with no entry)")
     .action(async (options: AuditArgs) => {
       io.exit(await runAudit(options, io, deps));
     });

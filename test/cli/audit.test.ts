@@ -5,10 +5,13 @@ import { buildAuditReport, parseAuditDate, registerAuditCommand, runAudit } from
 import { runCli } from "../../src/cli/main.js";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { MERGED_PULLS_QUERY } from "../../src/github/merged-pulls.js";
+import { gitBlobSha } from "../../src/github/config.js";
+import { requestForChangeRecord } from "../../src/ledger/entries.js";
 import { CSV_HEADER, renderAuditReport } from "../../src/render/audit-report.js";
 import { expectGitHubSettled, FakeGitHub, TestOctokit } from "../helpers/app.js";
 import { memoryIO } from "./memory-io.js";
 import { COMPLETE_BODY, graphqlPull, type PullFixture } from "../helpers/graphql-pull.js";
+import { mergeBody, openTestLedger } from "../dashboard/ledger-fixture.js";
 
 const NOW = new Date("2026-10-15T09:00:00Z");
 const SINCE = new Date("2026-07-01T00:00:00Z");
@@ -341,6 +344,100 @@ describe("the audit command", () => {
     await runCli(["audit", "--repo", "acme/api", "--since", "2026-07-01", "--until", "2026-09-30", "--format", "xlsx"], io);
     expect(io.code).toBe(2);
     expect(io.stderr[0]).toBe("error: option '--format <format>' argument 'xlsx' is invalid. Allowed choices are md, csv, json.");
+  });
+});
+
+describe("change-policy audit --from-ledger", () => {
+  const HOTFIX = "## Description\nStop charging twice when the gateway times out.";
+
+  /** The ledger's merges of the quarter: #10 as GitHub still shows it, #12 edited and relabelled since, on an older policy. */
+  async function ledgerOfQuarter() {
+    const ledger = await openTestLedger();
+    const recorded = { base_ref: "main", policy_blob_sha: gitBlobSha(CONFIG) };
+    await ledger.append("2026-07-03T10:00:01.000Z", "merge", "acme/api", "#10", mergeBody(10, { ...recorded, ...requestForChangeRecord(COMPLETE_BODY), merged_at: "2026-07-03T10:00:00Z", merged_by: "bob", labels: [] }));
+    await ledger.append("2026-08-01T08:00:01.000Z", "merge", "acme/api", "#12", mergeBody(12, { ...recorded, ...requestForChangeRecord(HOTFIX), merged_at: "2026-08-01T08:00:00Z", class: "emergency", labels: ["emergency"], policy_blob_sha: "0".repeat(40) }));
+    await ledger.append("2026-08-01T08:00:02.000Z", "follow_up", "acme/api", "#12", { event: "opened", pull_number: 12, issue: "acme/api#30", due_at: "2026-08-03T08:00:00Z" });
+    return ledger;
+  }
+
+  function githubNowOfQuarter() {
+    github.on(
+      "POST",
+      "/graphql",
+      200,
+      search([
+        pull({ number: 10, body: COMPLETE_BODY, mergedAt: "2026-07-03T10:00:00Z", mergedBy: "bob" }),
+        pull({ number: 11, body: "no sections", mergedAt: "2026-07-20T16:30:00Z", mergedBy: "admin-alice" }),
+        pull({ number: 12, body: `${HOTFIX}\n\nRoot cause: added after the merge.`, labels: ["emergency", "reviewed"], mergedAt: "2026-08-01T08:00:00Z", mergedBy: "erin" }),
+      ]),
+    );
+    github.file("acme", "api", ".github/change-policy.yml", CONFIG, "main");
+  }
+
+  const run = (io: ReturnType<typeof memoryIO>, format: "md" | "json", deps: Parameters<typeof runAudit>[2] = {}) =>
+    runAudit({ repo: "acme/api", since: "2026-07-01", until: "2026-09-30", format, fromLedger: true }, io, { now: () => NOW, ...deps });
+
+  test("with credentials: the recorded verdicts, plus what changed on GitHub after each merge and the merge the ledger missed", async () => {
+    const ledger = await ledgerOfQuarter();
+    try {
+      githubNowOfQuarter();
+      const io = memoryIO({ env: { DATA_DIR: ledger.dir } });
+      expect(await run(io, "md", { client: new TestOctokit({ auth: "ghs_test" }) })).toBe(0);
+      // One search for the period's merged PRs and one read of the policy on the merges' base branch.
+      expect(github.calls()).toEqual(["POST /graphql", "GET /repos/acme/api/contents/.github%2Fchange-policy.yml?ref=main"]);
+      const markdown = io.stdout.join("\n");
+      expect(markdown).toContain("- **Generated:** 2026-10-15T09:00:00Z, from the evidence ledger (each merge as recorded at that moment), compared with GitHub now");
+      expect(markdown).toContain("- **GitHub API requests:** 2");
+      const exceptions = markdown.slice(markdown.indexOf("## Exceptions"), markdown.indexOf("## Merged pull requests")).trim().split("\n").slice(2);
+      expect(exceptions).toEqual([
+        "- **#12** emergency review #30 still open, overdue since 2026-08-03T08:00:00Z",
+        expect.stringMatching(/^- \*\*#12\*\* description edited after merge \(SHA-256 [0-9a-f]{12}… at merge, [0-9a-f]{12}… now\); the ledger holds the Request for Change as read at merge$/),
+        "- **#12** labels changed after merge: added `reviewed`",
+        `- **#12** the policy on \`main\` changed after merge (blob 0000000 at merge, ${gitBlobSha(CONFIG).slice(0, 7)} now); this report shows the verdict at merge`,
+        "- **#11** merged 2026-07-20T16:30:00Z by @admin-alice with no merge entry in the ledger: what was true at merge is not recorded",
+      ]);
+      expect(io.stderr[0]).toBe(`Reading the evidence ledger (${ledger.dir})…`);
+      expect(io.stderr.at(-1)).toBe("Done: 2 merges from the ledger, 5 exceptions, 2 GitHub API requests.");
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  test("the same builder with or without GitHub: only the exceptions GitHub now adds (and the request count) differ", async () => {
+    const ledger = await ledgerOfQuarter();
+    try {
+      const offline = memoryIO({ env: { DATA_DIR: ledger.dir } });
+      expect(await run(offline, "json")).toBe(0);
+      expect(github.calls()).toEqual([]);
+      expect(offline.stderr[1]).toBe("No GitHub credentials (--token, GITHUB_TOKEN, or APP_ID with its private key): the merges are not compared with GitHub now.");
+
+      githubNowOfQuarter();
+      const online = memoryIO({ env: { DATA_DIR: ledger.dir } });
+      expect(await run(online, "json", { client: new TestOctokit({ auth: "ghs_test" }) })).toBe(0);
+
+      const without = JSON.parse(offline.stdout.join("\n"));
+      const withGitHub = JSON.parse(online.stdout.join("\n"));
+      expect(without).toMatchObject({ source: "ledger", comparedWithGitHub: false, apiRequests: 0 });
+      expect(withGitHub).toMatchObject({ source: "ledger", comparedWithGitHub: true, apiRequests: 2 });
+      expect(withGitHub.exceptions.slice(0, without.exceptions.length)).toEqual(without.exceptions);
+      expect(withGitHub.exceptions.slice(without.exceptions.length).map((e: { kind: string }) => e.kind)).toEqual(["description-edited-after-merge", "labels-changed-after-merge", "policy-changed-after-merge", "no-ledger-entry"]);
+      const rest = (r: Record<string, unknown>) => ({ ...r, exceptions: undefined, comparedWithGitHub: undefined, apiRequests: undefined });
+      expect(rest(withGitHub)).toEqual(rest(without));
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  test("credentials that do not work: a clear error, exit 2, no report", async () => {
+    const ledger = await ledgerOfQuarter();
+    try {
+      const io = memoryIO({ env: { DATA_DIR: ledger.dir, APP_ID: "12345" } });
+      expect(await run(io, "md")).toBe(2);
+      expect(io.stdout).toEqual([]);
+      expect(io.stderr).toEqual(["error: APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is."]);
+    } finally {
+      await ledger.close();
+    }
   });
 });
 

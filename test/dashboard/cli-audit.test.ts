@@ -1,5 +1,7 @@
 // One code path: `change-policy audit --from-ledger` prints exactly what the dashboard's audit download
-// serves for the same repository and days (both call src/services/audit-report.ts and the one renderer).
+// serves for the same ledger, repository and days (both call auditReportFromLedger in
+// src/services/audit-report.ts and the one renderer). Without GitHub credentials the CLI makes no request,
+// as the dashboard makes none; with them it adds GitHub-now exceptions (test/cli/audit.test.ts).
 import { runAudit } from "../../src/cli/audit.js";
 import type { AuditFormat } from "../../src/render/audit-report.js";
 import { memoryIO } from "../cli/memory-io.js";
@@ -30,6 +32,7 @@ it.each(["md", "csv", "json"] as AuditFormat[])("prints the same %s report as th
     expect(cli.split(/\r?\n/).length).toBeGreaterThan(5);
     expect(cli).toBe(download.text);
     expect(io.stderr[0]).toBe(`Reading the evidence ledger (${ledger.dir})…`);
+    expect(io.stderr[1]).toBe("No GitHub credentials (--token, GITHUB_TOKEN, or APP_ID with its private key): the merges are not compared with GitHub now.");
   } finally {
     await app.stop();
     await github.stop();
