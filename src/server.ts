@@ -21,8 +21,11 @@ import { metricsText, recordError } from "./metrics.js";
 import { sweepJob } from "./services/sweep.js";
 import { parseSettings, type Settings } from "./settings.js";
 import { dashboardFromEnv } from "./dashboard/dashboard.js";
+import { hostname } from "node:os";
+import { DurableWork, startDurableWorkRunner } from "./infra/durable-work.js";
+import { pendingWorkHandlers } from "./services/pending-work-handlers.js";
 import { ledgerAnchorJob, parseAnchorRepository } from "./ledger/anchor.js";
-import { openLedgerDatabase } from "./ledger/database.js";
+import { openLedgerDatabase, type LedgerDatabase } from "./ledger/database.js";
 import { createLedgerRecorder, ledgerReadinessDetail } from "./ledger/recorder.js";
 
 type Env = Record<string, string | undefined>;
@@ -128,9 +131,29 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   // at start-up delays entries (they wait, counted, on /readyz), never verdicts.
   const recorder = createLedgerRecorder({ open: () => openLedgerDatabase(settings.ledger), log: log.child({ component: "ledger" }) });
   const ledgerDatabase = () => recorder.database;
-  const app =
-    options.app ??
-    createApp({ now: () => new Date(), appId: settings.appId, background: backgroundWork(settings, redis), ledger: recorder, ledgerDatabase });
+  // Durable pending work (SPEC §12) on the same database, through a connection of its own: recorded
+  // before each delivery is answered once it is open; until then work runs as before, just not durably.
+  let pendingWork: DurableWork | null = null;
+  let pendingDatabase: LedgerDatabase | null = null;
+  const pendingWorkReady = openLedgerDatabase(settings.ledger).then(
+    (database) => {
+      pendingDatabase = database;
+      return (pendingWork = new DurableWork(database, { owner: `${hostname()}:${process.pid}` }));
+    },
+    (error: unknown) => {
+      log.error({ err: error }, "pending work: the database cannot be opened; deliveries are handled without durable pending work");
+      return null;
+    },
+  );
+  const deps = {
+    now: () => new Date(),
+    ...(settings.appId ? { appId: settings.appId } : {}),
+    background: backgroundWork(settings, redis),
+    ledger: recorder,
+    ledgerDatabase,
+    pendingWork: () => pendingWork,
+  };
+  const app = options.app ?? createApp(deps);
   // The compliance dashboard (SPEC §11), when its settings are present; it reads the same database.
   const dashboard = dashboardFromEnv(options.env ?? process.env, {
     database: {
@@ -205,6 +228,10 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   const httpServer = await server.start();
   log.info({ port: server.port, redis: Boolean(redis), baseUrl: settings.apiBaseUrl ?? "https://api.github.com" }, "change-policy is ready");
 
+  // What a process that died left undone (and, later, what failed and waits for its retry) runs here.
+  const work = await Promise.race([pendingWorkReady, sleep(5_000).then(() => null)]);
+  const runner = work && probotInstance ? startDurableWorkRunner(work, { handlers: pendingWorkHandlers(probotInstance, deps, log), log: log.child({ component: "pending-work" }) }) : null;
+
   const running: RunningServer = {
     get port() {
       return server.port;
@@ -245,6 +272,8 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
       if (!clean) httpServer.closeAllConnections();
       if (!clean) log.error({ inFlight: inFlight.size, abandoned: inFlight.labels() }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
       await lock.close();
+      await runner?.stop();
+      await pendingDatabase?.close();
       await dashboard?.close();
       await recorder.close();
       // Redis may be the reason we stop: never wait on it for long, and stop its reconnect loop.

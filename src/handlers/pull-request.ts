@@ -6,6 +6,8 @@ import { CHECK_NAME, REEVALUATE_ACTION } from "../github/check.js";
 import type { ServiceDependencies } from "../services/dependencies.js";
 import { reevaluateCheckedCommit, scheduleEvaluation } from "../services/evaluation.js";
 import { fromDelivery } from "./delivery.js";
+import { workKey } from "../infra/durable-work.js";
+import { rememberWork } from "../services/pending-work.js";
 
 export const PULL_EVENTS = [
   "pull_request.opened",
@@ -28,6 +30,8 @@ export function registerPullRequestEvents(app: Probot, deps: ServiceDependencies
     if (pr.state !== "open") return;
     const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
     const request = { pull: { ...context.repo(), number: pr.number }, headShaHint: pr.head.sha, baseRefHint: pr.base.ref, ...(installationId ? { installationId } : {}) };
+    // Recorded before the delivery is answered, so a crash in the coalescing window loses nothing.
+    await rememberWork(deps, { kind: "evaluate", key: workKey.evaluate(installationId, request.pull), payload: request }, log);
     // Not awaited: the delivery is answered now, the evaluation runs after the PR's burst of events.
     void scheduleEvaluation(octokit, request, deps, log);
   });

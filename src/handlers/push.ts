@@ -6,6 +6,8 @@ import type { ServiceDependencies } from "../services/dependencies.js";
 import { reportUnauthorizedPush } from "../services/incidents.js";
 import { reevaluateAfterPolicyPush } from "../services/policy-change.js";
 import { fromDelivery } from "./delivery.js";
+import { workKey } from "../infra/durable-work.js";
+import { rememberWork, runRememberedWork } from "../services/pending-work.js";
 
 export function registerPush(app: Probot, deps: ServiceDependencies): void {
   app.on("push", async (context) => {
@@ -13,27 +15,25 @@ export function registerPush(app: Probot, deps: ServiceDependencies): void {
     const { octokit, log, installationId } = fromDelivery(context, deps, { ref: push.ref, after: push.after });
     const where = context.repo();
     const defaultBranch = push.repository.default_branch ?? push.repository.master_branch ?? "main";
+    const facts = {
+      where,
+      ref: push.ref,
+      before: push.before,
+      after: push.after,
+      created: push.created,
+      deleted: push.deleted,
+      forced: push.forced,
+      compareUrl: push.compare,
+      defaultBranch,
+      pusher: { name: push.pusher.name, email: push.pusher.email ?? null },
+      sender: push.sender?.login ?? push.pusher.name,
+      ...(typeof push.repository.pushed_at === "number" ? { pushedAt: push.repository.pushed_at } : {}),
+      commits: push.commits.map((c) => ({ sha: c.id, message: c.message, authorName: c.author.name, authorLogin: c.author.username ?? null, url: c.url })),
+    };
+    const key = workKey.pushIncident(where, push.after);
+    await rememberWork(deps, { kind: "push", key, payload: { ...facts, ...(installationId ? { installationId } : {}) } }, log);
     await Promise.all([
-      reportUnauthorizedPush(
-        octokit,
-        {
-          where,
-          ref: push.ref,
-          before: push.before,
-          after: push.after,
-          created: push.created,
-          deleted: push.deleted,
-          forced: push.forced,
-          compareUrl: push.compare,
-          defaultBranch,
-          pusher: { name: push.pusher.name, email: push.pusher.email ?? null },
-          sender: push.sender?.login ?? push.pusher.name,
-          ...(typeof push.repository.pushed_at === "number" ? { pushedAt: push.repository.pushed_at } : {}),
-          commits: push.commits.map((c) => ({ sha: c.id, message: c.message, authorName: c.author.name, authorLogin: c.author.username ?? null, url: c.url })),
-        },
-        deps,
-        log,
-      ),
+      runRememberedWork(deps, key, () => reportUnauthorizedPush(octokit, facts, deps, log)),
       reevaluateAfterPolicyPush(
         octokit,
         { ...where, ref: push.ref, before: push.before, after: push.after, deleted: push.deleted, defaultBranch, commits: push.commits, ...(installationId ? { installationId } : {}) },

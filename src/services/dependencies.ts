@@ -2,9 +2,11 @@
 // src/app.ts (or by a command) and passed down; nothing here is created at import time.
 import type { BackgroundWork } from "../infra/background.js";
 import type { LedgerDatabase } from "../ledger/database.js";
+import type { DurableWork } from "../infra/durable-work.js";
 import type { LedgerWriter } from "./evidence.js";
 import type { DeploymentGateDeps } from "./deployment-gate.js";
 import type { MergeGroupDeps } from "./merge-group.js";
+import type { FreezeBoundaryLearner } from "./freeze-timer.js";
 
 /** The deployment gate's links to the ledger and the policy's freezes (SPEC §8). */
 export type DeploymentGateWiring = Partial<Pick<DeploymentGateDeps, "record" | "activeFreezes" | "mergeEntryOf" | "memory">>;
@@ -25,8 +27,12 @@ export interface ServiceDependencies {
   ledger?: LedgerWriter;
   /** The ledger's database once open (the deployment gate reads `merge` entries); null while it is not. */
   ledgerDatabase?: () => LedgerDatabase | null;
+  /** Durable pending work (SPEC §12) on the app's database; null while it is not open. */
+  pendingWork?: () => DurableWork | null;
   deploymentGate?: DeploymentGateWiring;
   mergeGroup?: MergeGroupWiring;
+  /** Remembers the next edge of a policy's change freezes, to re-evaluate at that moment (src/services/freeze-timer.ts). */
+  freezeTimer?: FreezeBoundaryLearner;
 }
 
 /** The log every service writes to: Probot's logger, a child of it, or a command's. */

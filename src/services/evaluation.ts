@@ -11,6 +11,8 @@ import { openPullsAtHead } from "../github/commit-pulls.js";
 import type { PullRef } from "../github/types.js";
 import type { ServiceDependencies } from "./dependencies.js";
 import { recordCheck } from "./evidence.js";
+import { runRememberedWork } from "./pending-work.js";
+import { workKey } from "../infra/durable-work.js";
 import { recordCheckWrite, recordError, recordEvaluation, recordEvaluationSpending } from "../metrics.js";
 import { evaluatePull, type Verdict } from "../policy/evaluate.js";
 import { renderConfigProblems, renderError, renderVerdict, type CheckOutput } from "../render/check-output.js";
@@ -72,6 +74,11 @@ export async function evaluatePullRequest(
     const { snapshot, check } = judgement.context;
     headSha = snapshot.headSha;
     if (judgement.kind === "no-policy") return { result: "no-policy" };
+    // A future freeze edge is remembered, so its open PRs are re-evaluated at that moment.
+    const read = judgement.context;
+    if (deps.freezeTimer && read.kind === "ready" && read.config.freezes.length > 0) {
+      await deps.freezeTimer.learn(`${pull.owner}/${pull.repo}`, request.installationId, read.config, deps.now());
+    }
     if (snapshot.state !== "open") return { result: "closed" };
     const { output, verdict } = judgement;
     const changeClass = verdict?.changeClass;
@@ -121,7 +128,11 @@ export function scheduleEvaluation(
   const installation = String(request.installationId ?? "-");
   const key = `${installation}:${owner}/${repo}#${number}`.toLowerCase();
   const evaluate = async () => {
-    const { result, spent } = await measureSpending(() => evaluatePullRequest(octokit, request, deps, log));
+    // Marked done in the pending work the delivery recorded (src/services/pending-work.ts).
+    const work = workKey.evaluate(request.installationId, request.pull);
+    const { result, spent } = await measureSpending(() =>
+      runRememberedWork(deps, work, () => evaluatePullRequest(octokit, request, deps, log), (outcome) => outcome.error),
+    );
     background.budget.recordEvaluation(spent);
     recordEvaluationSpending(spent);
     log.info({ spent, result: result.result }, "GitHub requests spent by the evaluation");
