@@ -181,7 +181,7 @@ export async function runDeploymentBench() {
     log: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
   });
   const background = new BackgroundWork({ windowMs: 0, maxWaitMs: 0, spacingMs: 0, maxPauseMs: 60_000 }, new ApiBudget());
-  const app = createApp({ appId: 1, background });
+  const app = createApp({ now: () => new Date(), appId: 1, background });
   const middleware = await createNodeMiddleware(app, { probot });
   const webhooks = createServer((req, res) => middleware(req, res, () => res.writeHead(404).end()));
   const webhookUrl = `${await listen(webhooks)}/api/github/webhooks`;
