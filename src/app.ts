@@ -20,6 +20,7 @@ import { registerDeploymentGate } from "./handlers/deployment-protection-rule.js
 import { registerMergeGroup } from "./handlers/merge-group.js";
 import { registerVerificationEvents } from "./handlers/verification-events.js";
 import { registerRegisterIssueEdited } from "./handlers/register-issue-edited.js";
+import { startFreezeTimer } from "./services/freeze-boundary.js";
 
 /** The app function, plus the hooks the server's graceful shutdown needs. */
 export type ChangePolicyApp = ((app: Probot) => void) & {
@@ -44,6 +45,7 @@ export function createApp(given: ServiceDependencies & { background: BackgroundW
     registerMergeGroup(app, { ...deps, ...deps.mergeGroup });
     registerVerificationEvents(app, deps);
     registerRegisterIssueEdited(app, deps);
+    startFreezeTimer(app, deps);
   };
   return Object.assign(load, {
     background,

@@ -27,6 +27,7 @@ import { pendingWorkHandlers } from "./services/pending-work-handlers.js";
 import { ledgerAnchorJob, parseAnchorRepository } from "./ledger/anchor.js";
 import { openLedgerDatabase, type LedgerDatabase } from "./ledger/database.js";
 import { createLedgerRecorder, ledgerReadinessDetail } from "./ledger/recorder.js";
+import { FreezeTimer } from "./services/freeze-timer.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -131,6 +132,9 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   // at start-up delays entries (they wait, counted, on /readyz), never verdicts.
   const recorder = createLedgerRecorder({ open: () => openLedgerDatabase(settings.ledger), log: log.child({ component: "ledger" }) });
   const ledgerDatabase = () => recorder.database;
+  // Freezes act at their edges (SPEC §9): one timer for the earliest stored edge, on the same database.
+  const freezeTimer = new FreezeTimer({ database: ledgerDatabase, lock, log: log.child({ component: "freeze-timer" }) });
+  stopTimers.push(() => freezeTimer.stop());
   // Durable pending work (SPEC §12) on the same database, through a connection of its own: recorded
   // before each delivery is answered once it is open; until then work runs as before, just not durably.
   let pendingWork: DurableWork | null = null;
@@ -151,6 +155,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     background: backgroundWork(settings, redis),
     ledger: recorder,
     ledgerDatabase,
+    freezeTimer,
     pendingWork: () => pendingWork,
   };
   const app = options.app ?? createApp(deps);

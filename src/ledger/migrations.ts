@@ -4,6 +4,7 @@
 import { sql, type Kysely } from "kysely";
 import type { DialectName, LedgerDatabase } from "./database.js";
 import { pendingWorkMigration } from "../infra/durable-work.js";
+import { freezeBoundariesMigration } from "../services/freeze-timer.js";
 
 export interface Migration {
   /** Unique and stable: recorded in `schema_migrations` once applied. E.g. "0002_pending_work". */
@@ -63,7 +64,7 @@ const ledgerEntries: Migration = {
 };
 
 /** The app's migrations, in order. Other modules append theirs here. */
-export const migrations: Migration[] = [ledgerEntries, pendingWorkMigration];
+export const migrations: Migration[] = [ledgerEntries, pendingWorkMigration, freezeBoundariesMigration];
 
 /** Applies the migrations not yet recorded in `schema_migrations`, in order, under a lock. */
 export async function runMigrations(handle: Pick<LedgerDatabase, "db" | "dialect">, list: readonly Migration[] = migrations): Promise<string[]> {

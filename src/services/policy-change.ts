@@ -93,6 +93,13 @@ export function evaluateInstalledRepositories(octokit: GitHubClient, installatio
   for (const r of repositories) enqueueRepository(background, octokit, installation, { ...r, scope: "with-policy" }, deps, log);
 }
 
+/** At a change freeze's start or end (src/services/freeze-timer.ts): every open PR of the repository (paced). */
+export function reevaluateAtFreezeBoundary(octokit: GitHubClient, installationId: number, target: RepoRef, deps: ServiceDependencies, log: Logger): void {
+  const background = deps.background;
+  if (!background) return;
+  enqueueRepository(background, octokit, String(installationId), { owner: target.owner, repo: target.repo, scope: "all" }, deps, log);
+}
+
 /** Queues the listing of a repository's open PRs; the listing then queues one evaluation per PR. */
 function enqueueRepository(
   background: BackgroundWork,
