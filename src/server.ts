@@ -22,10 +22,10 @@ import { sweepJob } from "./services/sweep.js";
 import { parseSettings, type Settings } from "./settings.js";
 import { dashboardFromEnv } from "./dashboard/dashboard.js";
 import { hostname } from "node:os";
-import { DurableWork, startDurableWorkRunner } from "./infra/durable-work.js";
+import { DurableWork, startDurableWorkRunner, type DurableWorkRunner } from "./infra/durable-work.js";
 import { pendingWorkHandlers } from "./services/pending-work-handlers.js";
 import { ledgerAnchorJob, parseAnchorRepository } from "./ledger/anchor.js";
-import { openLedgerDatabase, type LedgerDatabase } from "./ledger/database.js";
+import { openLedgerDatabase } from "./ledger/database.js";
 import { createLedgerRecorder, ledgerReadinessDetail } from "./ledger/recorder.js";
 import { FreezeTimer } from "./services/freeze-timer.js";
 
@@ -130,25 +130,33 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   throttleConnection?.on("error", (error: Error) => log.error({ err: error }, "Redis error in the shared rate limiter"));
   // The evidence ledger (SPEC §10): opened in the background and retried, so a database that is down
   // at start-up delays entries (they wait, counted, on /readyz), never verdicts.
-  const recorder = createLedgerRecorder({ open: () => openLedgerDatabase(settings.ledger), log: log.child({ component: "ledger" }) });
+  const recorder = createLedgerRecorder({
+    open: () => openLedgerDatabase(settings.ledger),
+    // Durable pending work starts as soon as the database is open (a dead process's work runs then).
+    onOpen: () => void currentPendingWork(),
+    log: log.child({ component: "ledger" }),
+  });
   const ledgerDatabase = () => recorder.database;
   // Freezes act at their edges (SPEC §9): one timer for the earliest stored edge, on the same database.
   const freezeTimer = new FreezeTimer({ database: ledgerDatabase, lock, log: log.child({ component: "freeze-timer" }) });
   stopTimers.push(() => freezeTimer.stop());
-  // Durable pending work (SPEC §12) on the same database, through a connection of its own: recorded
-  // before each delivery is answered once it is open; until then work runs as before, just not durably.
+  // Durable pending work (SPEC §12) shares the ledger's database (one SQLite connection per file:
+  // two would wait on each other's write lock), built the first time the database is open; until
+  // then deliveries are handled as before, just not durably.
   let pendingWork: DurableWork | null = null;
-  let pendingDatabase: LedgerDatabase | null = null;
-  const pendingWorkReady = openLedgerDatabase(settings.ledger).then(
-    (database) => {
-      pendingDatabase = database;
-      return (pendingWork = new DurableWork(database, { owner: `${hostname()}:${process.pid}` }));
-    },
-    (error: unknown) => {
-      log.error({ err: error }, "pending work: the database cannot be opened; deliveries are handled without durable pending work");
-      return null;
-    },
-  );
+  let runner: DurableWorkRunner | null = null;
+  const currentPendingWork = (): DurableWork | null => {
+    const database = recorder.database;
+    if (!pendingWork && database) pendingWork = new DurableWork(database, { owner: `${hostname()}:${process.pid}` });
+    startRunner();
+    return pendingWork;
+  };
+  // What a process that died left undone (and, later, what failed and waits for its retry) runs here,
+  // once both the database and Probot are there.
+  const startRunner = () => {
+    if (runner || !pendingWork || !probotInstance || shuttingDown) return;
+    runner = startDurableWorkRunner(pendingWork, { handlers: pendingWorkHandlers(probotInstance, deps, log), log: log.child({ component: "pending-work" }) });
+  };
   const deps = {
     now: () => new Date(),
     ...(settings.appId ? { appId: settings.appId } : {}),
@@ -156,7 +164,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
     ledger: recorder,
     ledgerDatabase,
     freezeTimer,
-    pendingWork: () => pendingWork,
+    pendingWork: currentPendingWork,
   };
   const app = options.app ?? createApp(deps);
   // The compliance dashboard (SPEC §11), when its settings are present; it reads the same database.
@@ -233,9 +241,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   const httpServer = await server.start();
   log.info({ port: server.port, redis: Boolean(redis), baseUrl: settings.apiBaseUrl ?? "https://api.github.com" }, "change-policy is ready");
 
-  // What a process that died left undone (and, later, what failed and waits for its retry) runs here.
-  const work = await Promise.race([pendingWorkReady, sleep(5_000).then(() => null)]);
-  const runner = work && probotInstance ? startDurableWorkRunner(work, { handlers: pendingWorkHandlers(probotInstance, deps, log), log: log.child({ component: "pending-work" }) }) : null;
+  currentPendingWork(); // if the database opened before Probot was loaded
 
   const running: RunningServer = {
     get port() {
@@ -278,7 +284,6 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
       if (!clean) log.error({ inFlight: inFlight.size, abandoned: inFlight.labels() }, "shutdown timeout: deliveries still in flight are abandoned (GitHub shows them as failed; redeliver them)");
       await lock.close();
       await runner?.stop();
-      await pendingDatabase?.close();
       await dashboard?.close();
       await recorder.close();
       // Redis may be the reason we stop: never wait on it for long, and stop its reconnect loop.

@@ -1,11 +1,21 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Probot } from "probot";
+import { startFakeGitHub, type FakeGitHub } from "../bench/fake-github.mjs";
 import { deliveryLog, annotateDelivery } from "../src/logging.js";
 import { startServer, type RunningServer } from "../src/server.js";
 import { freePort, PRIVATE_KEY, WEBHOOK_SECRET, captureLogs, deferred, examplePayload, get, postWebhook, signatureOf, waitFor } from "./server-fixtures.js";
 
 const baseEnv = { APP_ID: "12345", PRIVATE_KEY, WEBHOOK_SECRET, HOST: "127.0.0.1", LOG_LEVEL: "info" };
+/** What the loopback fake GitHub (bench/fake-github.mjs) hands out as the installation token. */
+const INSTALLATION_TOKEN = `ghs_${"b".repeat(36)}`;
 
-/** A stand-in app: records the deliveries its handler sees, logs like the real handlers do. */
+/**
+ * A stand-in app, only for what is the server's own doing (signature verification before any
+ * handler, shutdown waiting for a delivery in flight, held by `gate`): it records the deliveries its
+ * handler sees. What the real handlers do (their logging above all) is tested with the real app.
+ */
 function recordingApp(seen: string[], gate?: Promise<void>) {
   return (app: Probot) => {
     app.on("pull_request.opened", async (context) => {
@@ -18,62 +28,99 @@ function recordingApp(seen: string[], gate?: Promise<void>) {
   };
 }
 
+/** Each server's ledger and pending work in a fresh SQLite file (never ./data, which a previous run may hold). */
+const dataDirs: string[] = [];
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "server-test-ledger-"));
+  dataDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 async function start(env: Record<string, string>, app: (probot: Probot) => void, logs = captureLogs()) {
-  const server = (await startServer({ env: { ...baseEnv, PORT: String(await freePort()), ...env }, app, logDestination: logs.stream, jobs: [] })) as RunningServer;
+  const server = (await startServer({ env: { ...baseEnv, PORT: String(await freePort()), DATA_DIR: freshDataDir(), ...env }, app, logDestination: logs.stream, jobs: [] })) as RunningServer;
   return { server, logs };
 }
 
-describe("webhook server", () => {
+/** A pull_request.opened delivery of an installation (so the real app asks for an installation token). */
+function openedPayload() {
+  return { ...examplePayload("pull_request", "opened"), installation: { id: 4242 } };
+}
+
+describe("webhook server running the real app against a loopback GitHub", () => {
   let server: RunningServer;
   let logs: ReturnType<typeof captureLogs>;
-  const seen: string[] = [];
+  let github: FakeGitHub;
 
   beforeAll(async () => {
-    ({ server, logs } = await start({}, recordingApp(seen)));
+    github = await startFakeGitHub();
+    github.currentPr.set("Hello-World", 2); // the example payload's PR, for the fake's check writes
+    logs = captureLogs();
+    // No `app`: src/server.ts builds the real createApp, as in production.
+    server = (await startServer({
+      env: {
+        ...baseEnv,
+        PORT: String(await freePort()),
+        GHE_HOST: `127.0.0.1:${github.port}`,
+        GHE_PROTOCOL: "http",
+        DATA_DIR: freshDataDir(),
+        SWEEP_INTERVAL_MINUTES: "0",
+        COALESCE_WINDOW_MS: "0",
+      },
+      logDestination: logs.stream,
+      jobs: [],
+    })) as RunningServer;
   });
   afterAll(async () => {
     await server.shutdown("test over");
+    await github.close();
   });
 
-  it("handles a correctly signed delivery", async () => {
-    const res = await postWebhook(server.port, { name: "pull_request", id: "delivery-signed", payload: examplePayload("pull_request", "opened") });
+  /** Delivers a signed pull_request.opened and waits until the real app has written its check. */
+  async function deliverAndWaitForCheck(id: string) {
+    github.checks.clear();
+    const res = await postWebhook(server.port, { name: "pull_request", id, payload: openedPayload() });
+    await waitFor(() => github.checks.has("Hello-World#2") && logs.lines().some((l) => l.msg === "pull request evaluated" && l.delivery === id), 10_000);
+    return res;
+  }
+
+  it("handles a correctly signed delivery: the real app reads the PR and writes its check", async () => {
+    const res = await deliverAndWaitForCheck("delivery-signed");
     expect(res.status).toBe(200);
-    expect(seen).toContain("delivery-signed");
-  });
-
-  it.each([
-    ["missing", null],
-    ["wrong", signatureOf("{}")],
-    ["made with another secret", "computed-below"],
-  ])("rejects a delivery whose signature is %s with 400, and no handler runs", async (_label, signature) => {
-    const payload = examplePayload("pull_request", "opened");
-    const sig = signature === "computed-below" ? signatureOf(JSON.stringify(payload), "not-the-secret") : signature;
-    const id = `delivery-bad-${String(_label).replace(/ /g, "-")}`;
-    const res = await postWebhook(server.port, { name: "pull_request", id, payload }, sig);
-    expect(res.status).toBe(400);
-    expect(seen).not.toContain(id);
-  });
-
-  it("never writes the webhook secret, the signature, the private key or tokens to its logs", async () => {
-    const payload = examplePayload("pull_request", "opened");
-    const signature = signatureOf(JSON.stringify(payload));
-    await postWebhook(server.port, { name: "pull_request", id: "delivery-logged", payload });
-    await postWebhook(server.port, { name: "pull_request", id: "delivery-logged-bad", payload }, signatureOf("x"));
-    await waitFor(() => logs.text().includes("delivery-logged-bad"));
-    const text = logs.text();
-    expect(text).toContain("delivery-logged"); // the capture works: the delivery's lines are there
-    expect(text).toContain('"x-hub-signature-256":"[REDACTED]"'); // the HTTP logger did log the headers
-    expect(text).not.toContain(signature.slice("sha256=".length));
-    expect(text).not.toContain(signatureOf("x").slice("sha256=".length));
-    expect(text).not.toMatch(/sha256=[0-9a-f]{64}/);
-    expect(text).not.toContain(WEBHOOK_SECRET);
-    expect(text).not.toContain(PRIVATE_KEY.split("\n")[1]!);
+    expect(github.requests).toEqual(
+      expect.arrayContaining(["POST /app/installations/4242/access_tokens", "POST /api/graphql", "POST /repos/Codertocat/Hello-World/check-runs"]),
+    );
   });
 
   it("logs JSON lines carrying the delivery id, repository, PR number and verdict", async () => {
-    await postWebhook(server.port, { name: "pull_request", id: "delivery-fields", payload: examplePayload("pull_request", "opened") });
-    const line = logs.lines().find((l) => l.msg === "evaluated" && l.delivery === "delivery-fields");
-    expect(line).toMatchObject({ delivery: "delivery-fields", event: "pull_request", repo: "Codertocat/Hello-World", pr: 2, verdict: "failure" });
+    await deliverAndWaitForCheck("delivery-fields");
+    const conclusion = github.checks.get("Hello-World#2")!.conclusion.toLowerCase();
+    const line = logs.lines().find((l) => l.msg === "pull request evaluated" && l.delivery === "delivery-fields");
+    expect(line).toMatchObject({ delivery: "delivery-fields", event: "pull_request", repo: "Codertocat/Hello-World", pr: 2, verdict: conclusion });
+  });
+
+  it("never writes the webhook secret, the signature, the private key or tokens to its logs", async () => {
+    const payload = openedPayload();
+    const signature = signatureOf(JSON.stringify(payload));
+    await deliverAndWaitForCheck("delivery-logged");
+    await postWebhook(server.port, { name: "pull_request", id: "delivery-logged-bad", payload }, signatureOf("x"));
+    await waitFor(() => logs.text().includes("delivery-logged-bad"));
+    const lines = logs.text().split("\n").filter(Boolean);
+    const text = lines.join("\n");
+    expect(text).toContain('"delivery":"delivery-logged"'); // the capture works: the real handlers' lines are there
+    expect(text).toContain("pull request evaluated");
+    expect(text).toContain('"x-hub-signature-256":"[REDACTED]"'); // the HTTP logger did log the headers
+    for (const line of lines) {
+      expect(line).not.toContain(signature.slice("sha256=".length));
+      expect(line).not.toContain(signatureOf("x").slice("sha256=".length));
+      expect(line).not.toMatch(/sha256=[0-9a-f]{64}/);
+      expect(line).not.toContain(WEBHOOK_SECRET);
+      for (const keyLine of PRIVATE_KEY.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"))) expect(line).not.toContain(keyLine);
+      expect(line).not.toContain(INSTALLATION_TOKEN);
+      expect(line).not.toMatch(/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/); // the app's JWT
+    }
   });
 
   it("answers /healthz, /readyz and /metrics", async () => {
@@ -96,6 +143,40 @@ describe("webhook server", () => {
   });
 });
 
+// Server mechanics only: the signature is checked before any handler runs, so a stand-in app that
+// records what its handler sees proves it (and cannot be confused by the real app's background work).
+describe("webhook signature verification", () => {
+  let server: RunningServer;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    ({ server } = await start({}, recordingApp(seen)));
+  });
+  afterAll(async () => {
+    await server.shutdown("test over");
+  });
+
+  it("runs the handler for a correctly signed delivery", async () => {
+    const res = await postWebhook(server.port, { name: "pull_request", id: "delivery-signed", payload: examplePayload("pull_request", "opened") });
+    expect(res.status).toBe(200);
+    expect(seen).toContain("delivery-signed");
+  });
+
+  it.each([
+    ["missing", null],
+    ["wrong", signatureOf("{}")],
+    ["made with another secret", "computed-below"],
+  ])("rejects a delivery whose signature is %s with 400, and no handler runs", async (_label, signature) => {
+    const payload = examplePayload("pull_request", "opened");
+    const sig = signature === "computed-below" ? signatureOf(JSON.stringify(payload), "not-the-secret") : signature;
+    const id = `delivery-bad-${String(_label).replace(/ /g, "-")}`;
+    const res = await postWebhook(server.port, { name: "pull_request", id, payload }, sig);
+    expect(res.status).toBe(400);
+    expect(seen).not.toContain(id);
+  });
+});
+
+// Server mechanics only: a stand-in app whose handler waits on a gate holds a delivery in flight.
 describe("graceful shutdown", () => {
   it("stops being ready, finishes the delivery in flight, then stops", async () => {
     const gate = deferred();

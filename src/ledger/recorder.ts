@@ -19,6 +19,8 @@ export interface RecorderLogger {
 export interface RecorderOptions {
   /** Opens the database (e.g. () => openLedgerDatabase(ledgerLocation(env))); retried until it succeeds. */
   open: () => Promise<LedgerDatabase>;
+  /** Called once the database is open (e.g. to start what shares it). */
+  onOpen?: (database: LedgerDatabase) => void;
   log?: RecorderLogger;
   /** Entries kept waiting at most (default 10,000); more are refused, counted and logged. */
   maxWaiting?: number;
@@ -54,7 +56,7 @@ interface Waiting {
 }
 
 export class LedgerRecorder {
-  readonly #options: Required<Omit<RecorderOptions, "log">> & { log: RecorderLogger | undefined };
+  readonly #options: Required<Omit<RecorderOptions, "log" | "onOpen">> & Pick<RecorderOptions, "onOpen"> & { log: RecorderLogger | undefined };
   readonly #queue: Waiting[] = [];
   #waitingBytes = 0;
   #handle: LedgerDatabase | null = null;
@@ -71,6 +73,7 @@ export class LedgerRecorder {
   constructor(options: RecorderOptions) {
     this.#options = {
       open: options.open,
+      ...(options.onOpen ? { onOpen: options.onOpen } : {}),
       log: options.log,
       maxWaiting: options.maxWaiting ?? 10_000,
       maxWaitingBytes: options.maxWaitingBytes ?? 32 * 1024 * 1024,
@@ -202,6 +205,7 @@ export class LedgerRecorder {
         this.#handle = handle;
         this.#failures = 0;
         this.#options.log?.info({ dialect: handle.dialect, location: handle.location, waiting: this.#queue.length }, "ledger: database open");
+        this.#options.onOpen?.(handle);
       } catch (error) {
         return this.#failed("open", error);
       }
