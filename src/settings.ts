@@ -20,6 +20,8 @@ const url = (protocols: string[]) =>
       .refine((u) => protocols.includes(new URL(u).protocol), `must start with ${protocols.map((p) => `${p}//`).join(" or ")}`)
       .optional(),
   );
+const between = (min: number, max: number) =>
+  z.preprocess(unset, z.coerce.number({ error: `must be a number from ${min} to ${max}` }).min(min, `must be a number from ${min} to ${max}`).max(max, `must be a number from ${min} to ${max}`).optional());
 const repository = z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "must be OWNER/REPO").optional());
 const list = z.preprocess(unset, z.string().optional()).transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
 
@@ -45,7 +47,10 @@ const envSchema = z.object({
   REEVALUATE_MAX_PAUSE_MS: wholeNumber(300_000),
   MEMBERSHIP_CACHE_SECONDS: wholeNumber(300),
   ETAG_CACHE_MB: z.preprocess(unset, z.coerce.number({ error: "must be a number" }).positive().default(64)),
-  GITHUB_REQUEST_TIMEOUT_MS: wholeNumber(15_000),
+  // Unset: the server's or the command's own default (src/github/resilience.ts).
+  GITHUB_REQUEST_TIMEOUT_MS: between(1_000, 600_000),
+  GITHUB_RETRIES: between(0, 10),
+  GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS: between(0, 24 * 3600),
   DATABASE_URL: url(["postgres:", "postgresql:"]),
   DATA_DIR: z.preprocess(unset, z.string().default("./data")),
   LEDGER_ANCHOR_REPOSITORY: repository,
@@ -90,7 +95,8 @@ export interface Settings {
   reevaluate: { spacingMs: number; maxPauseMs: number };
   membershipCacheSeconds: number;
   etagCacheMb: number;
-  requestTimeoutMs: number;
+  /** GitHub requests: timeout, retries, longest rate-limit wait; undefined = the caller's default. */
+  github: { requestTimeoutMs?: number; retries?: number; rateLimitMaxWaitSeconds?: number };
   ledger: { databaseUrl?: string; dataDir: string; anchorRepository?: string; retentionDays: number };
   dashboard: { clientId?: string; clientSecret?: string; teams: string[]; sessionSecret?: string };
   /** The raw values, for the few readers that need one more variable (kept typed). */
@@ -136,7 +142,11 @@ export function parseSettings(env: Env = process.env, options: { cwd?: string } 
     reevaluate: { spacingMs: raw.REEVALUATE_SPACING_MS, maxPauseMs: raw.REEVALUATE_MAX_PAUSE_MS },
     membershipCacheSeconds: raw.MEMBERSHIP_CACHE_SECONDS,
     etagCacheMb: raw.ETAG_CACHE_MB,
-    requestTimeoutMs: raw.GITHUB_REQUEST_TIMEOUT_MS,
+    github: {
+      ...(raw.GITHUB_REQUEST_TIMEOUT_MS !== undefined ? { requestTimeoutMs: raw.GITHUB_REQUEST_TIMEOUT_MS } : {}),
+      ...(raw.GITHUB_RETRIES !== undefined ? { retries: Math.floor(raw.GITHUB_RETRIES) } : {}),
+      ...(raw.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS !== undefined ? { rateLimitMaxWaitSeconds: raw.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS } : {}),
+    },
     ledger: {
       ...(raw.DATABASE_URL ? { databaseUrl: raw.DATABASE_URL } : {}),
       dataDir: raw.DATA_DIR,

@@ -22,6 +22,7 @@
 //   to `maxRateLimitWaitMs` and `maxRateLimitWaits` times (never less than 1 s: no tight loop);
 //   beyond that the request fails with GitHubRateLimitError — never a success. Throttling stays on
 //   for what it does well: spacing writes and sharing limits across replicas (Redis).
+import { parseSettings } from "../settings.js";
 import type { Octokit } from "@octokit/core";
 import type { ProbotOctokit } from "probot";
 import { recordGitHubRateLimitGiveUp, recordGitHubRateLimitWait, recordGitHubRetry, recordGitHubTimeout } from "../metrics.js";
@@ -87,22 +88,14 @@ export const CLI_RESILIENCE: Readonly<ResilienceOptions> = { ...SERVER_RESILIENC
  * GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS over `base`. A value that is not a number (or out of range) is an
  * error naming it, as for the server's other settings.
  */
+/** The resilience settings of the environment (src/settings.ts parses it), over the caller's defaults. */
 export function resilienceFromEnv(env: Record<string, string | undefined>, base: Readonly<ResilienceOptions> = SERVER_RESILIENCE): ResilienceOptions {
-  const read = (name: string, min: number, max: number): number | undefined => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === "") return undefined;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min || value > max) throw new Error(`${name} must be a number from ${min} to ${max}, not "${raw}"`);
-    return value;
-  };
-  const timeout = read("GITHUB_REQUEST_TIMEOUT_MS", 1_000, 600_000);
-  const retries = read("GITHUB_RETRIES", 0, 10);
-  const maxWait = read("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS", 0, 24 * 3600);
+  const { github } = parseSettings(env);
   return {
     ...base,
-    ...(timeout !== undefined ? { timeoutMs: timeout } : {}),
-    ...(retries !== undefined ? { maxRetries: Math.floor(retries) } : {}),
-    ...(maxWait !== undefined ? { maxRateLimitWaitMs: maxWait * 1000 } : {}),
+    ...(github.requestTimeoutMs !== undefined ? { timeoutMs: github.requestTimeoutMs } : {}),
+    ...(github.retries !== undefined ? { maxRetries: github.retries } : {}),
+    ...(github.rateLimitMaxWaitSeconds !== undefined ? { maxRateLimitWaitMs: github.rateLimitMaxWaitSeconds * 1000 } : {}),
   };
 }
 
