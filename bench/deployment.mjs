@@ -144,7 +144,7 @@ function pull(number) {
           mergedAt: null, mergedBy: null, author: { login: "Codertocat", __typename: "User" }, headRefOid: sha(number), baseRefName: "main",
           changedFiles: 1, assignees: { nodes: [] }, labels: { nodes: [] }, timelineItems: { nodes: [] },
           files: { pageInfo: { hasNextPage: false }, nodes: [{ path: "docs/guide.md", changeType: "MODIFIED" }] },
-          reviews: { pageInfo: { hasNextPage: false }, nodes: [{ author: { login: "bob", __typename: "User" }, state: "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: sha(number) } }] },
+          reviews: { pageInfo: { hasNextPage: false }, nodes: [{ author: { login: "bob", __typename: "User" }, authorCanPushToRepository: true, state: "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: sha(number) } }] },
           commits: { nodes: [{ commit: { oid: sha(number), checkSuites: { nodes: [] } } }] },
         },
       },
