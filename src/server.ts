@@ -147,7 +147,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   let runner: DurableWorkRunner | null = null;
   const currentPendingWork = (): DurableWork | null => {
     const database = recorder.database;
-    if (!pendingWork && database) pendingWork = new DurableWork(database, { owner: `${hostname()}:${process.pid}` });
+    if (!pendingWork && database) pendingWork = new DurableWork(database, { owner: `${hostname()}:${process.pid}`, graceMs: settings.pendingWork.graceMs });
     startRunner();
     return pendingWork;
   };

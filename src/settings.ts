@@ -43,6 +43,8 @@ const envSchema = z.object({
   SWEEP_LABELS: list,
   COALESCE_WINDOW_MS: wholeNumber(2_000),
   COALESCE_MAX_WAIT_MS: wholeNumber(10_000),
+  // How long a freshly recorded job is left to its own process before another (a restart, a replica) may run it.
+  PENDING_WORK_GRACE_MS: wholeNumber(30_000),
   REEVALUATE_SPACING_MS: wholeNumber(2_000),
   REEVALUATE_MAX_PAUSE_MS: wholeNumber(300_000),
   MEMBERSHIP_CACHE_SECONDS: wholeNumber(300),
@@ -92,6 +94,8 @@ export interface Settings {
   sweepIntervalMinutes: number;
   sweepLabels: string[];
   coalesce: { windowMs: number; maxWaitMs: number };
+  /** Durable pending work (src/infra/durable-work.ts): a fresh job's grace before any process's runner may take it. */
+  pendingWork: { graceMs: number };
   reevaluate: { spacingMs: number; maxPauseMs: number };
   membershipCacheSeconds: number;
   etagCacheMb: number;
@@ -139,6 +143,7 @@ export function parseSettings(env: Env = process.env, options: { cwd?: string } 
     sweepIntervalMinutes: raw.SWEEP_INTERVAL_MINUTES,
     sweepLabels: raw.SWEEP_LABELS.length ? raw.SWEEP_LABELS : ["post-implementation-review"],
     coalesce: { windowMs: raw.COALESCE_WINDOW_MS, maxWaitMs: raw.COALESCE_MAX_WAIT_MS },
+    pendingWork: { graceMs: raw.PENDING_WORK_GRACE_MS },
     reevaluate: { spacingMs: raw.REEVALUATE_SPACING_MS, maxPauseMs: raw.REEVALUATE_MAX_PAUSE_MS },
     membershipCacheSeconds: raw.MEMBERSHIP_CACHE_SECONDS,
     etagCacheMb: raw.ETAG_CACHE_MB,
