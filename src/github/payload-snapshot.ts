@@ -2,9 +2,10 @@
 // `pulls/{n}/files` and `pulls/{n}/reviews`, issue `labeled` events) into the PullSnapshot that
 // evaluation reads. Pure: `change-policy explain` feeds it a file, the audit command feeds it REST
 // responses. Input from a file is validated with zod first, so bad input gets a clear error.
+import { registerIssueFromRest, type RestRegisterIssue } from "./register-issue.js";
 import { z } from "zod";
 import { issueMessage } from "../config/issue-message.js";
-import type { HeadCheck, LabelEvent, Permission, PullCommit, PullSnapshot, RegisterIssueRead, Review, ReviewState } from "../policy/snapshot.js";
+import type { HeadCheck, LabelEvent, Permission, PullCommit, PullSnapshot, Review, ReviewState } from "../policy/snapshot.js";
 
 // The minimal structural shapes read here; Octokit's REST response types fit them.
 export interface RestUser {
@@ -66,16 +67,6 @@ export interface RestCommit {
   co_authors?: string[];
 }
 export type RestCheck = { name: string; status: string; conclusion?: string | null; app?: { slug?: string } | null } | { context: string; state: string };
-export interface RestRegisterIssue {
-  number: number;
-  html_url: string;
-  repository_url: string;
-  state: string;
-  state_reason?: string | null;
-  labels: (string | { name?: string })[];
-  body?: string | null;
-  pull_request?: unknown;
-}
 
 const REVIEW_STATES: ReadonlySet<string> = new Set<ReviewState>(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]);
 
@@ -107,7 +98,7 @@ export function pullSnapshotFromRest(parts: PullParts): PullSnapshot {
     mergedBy: merged && pull.merged_by ? lower(pull.merged_by.login) : null,
     ...(parts.commits ? { commits: parts.commits.map(restCommit), commitCount: parts.commits.length } : {}),
     ...(parts.checks ? { checks: parts.checks.map(restCheck) } : {}),
-    ...(parts.registerIssue ? { registerIssue: restRegisterIssue(parts.registerIssue) } : {}),
+    ...(parts.registerIssue ? { registerIssue: registerIssueFromRest(parts.registerIssue) } : {}),
   };
 }
 
@@ -130,19 +121,6 @@ function restCheck(c: RestCheck): HeadCheck {
   return { name: c.name, kind: "check_run", status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null, app: c.app?.slug ?? null };
 }
 
-function restRegisterIssue(i: RestRegisterIssue): RegisterIssueRead {
-  return {
-    ok: true,
-    repository: i.repository_url.replace(/^.*\/repos\//, ""),
-    number: i.number,
-    url: i.html_url,
-    state: i.state === "closed" ? "closed" : "open",
-    stateReason: i.state_reason ?? null,
-    labels: i.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
-    body: i.body ?? "",
-    isPullRequest: i.pull_request !== undefined && i.pull_request !== null,
-  };
-}
 
 function review(r: RestReview): Review {
   // Webhook payloads write the state in lower case, the REST API in upper case.

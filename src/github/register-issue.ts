@@ -11,7 +11,8 @@ import { registerIssueToRead, type IssueRef } from "../policy/register.js";
 import type { PullSnapshot, RegisterIssueRead } from "../policy/snapshot.js";
 import { statusOf, type GitHubClient } from "./client.js";
 
-interface RestIssue {
+/** An issue as GitHub's REST API answers it (the fields a register issue needs). */
+export interface RestRegisterIssue {
   number: number;
   html_url: string;
   repository_url: string;
@@ -31,10 +32,10 @@ export async function withRegisterIssue(octokit: GitHubClient, snapshot: PullSna
 /** 404 and 410 (deleted) are "not found", 403 "no access"; anything else is thrown (the check fails closed). */
 export async function readRegisterIssue(octokit: GitHubClient, ref: IssueRef): Promise<RegisterIssueRead> {
   const requested = { repository: `${ref.owner}/${ref.repo}`, number: ref.number };
-  let issue: RestIssue;
+  let issue: RestRegisterIssue;
   try {
     const res = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", { owner: ref.owner, repo: ref.repo, issue_number: ref.number });
-    issue = res.data as RestIssue;
+    issue = res.data as RestRegisterIssue;
   } catch (error) {
     const status = statusOf(error);
     if (status === 404 || status === 410) return { ok: false, ...requested, error: "not_found" };
@@ -43,12 +44,18 @@ export async function readRegisterIssue(octokit: GitHubClient, ref: IssueRef): P
     if (status === 403 && !/rate limit/i.test(message)) return { ok: false, ...requested, error: "no_access", ...(message ? { message } : {}) };
     throw error;
   }
+  return registerIssueFromRest(issue, requested);
+}
+
+/** A REST issue as the register issue the policy reads; `requested` is what the link named. */
+export function registerIssueFromRest(issue: RestRegisterIssue, requested?: { repository: string; number: number }): RegisterIssueRead {
   // A transferred issue answers (after GitHub's redirect) from its new repository.
   const answered = issue.repository_url.replace(/^.*\/repos\//, "");
-  const moved = answered.toLowerCase() !== requested.repository.toLowerCase() || issue.number !== ref.number;
+  const asked = requested ?? { repository: answered, number: issue.number };
+  const moved = answered.toLowerCase() !== asked.repository.toLowerCase() || issue.number !== asked.number;
   return {
     ok: true,
-    ...requested,
+    ...asked,
     ...(moved ? { movedTo: `${answered}#${issue.number}` } : {}),
     url: issue.html_url,
     state: issue.state === "closed" ? "closed" : "open",
