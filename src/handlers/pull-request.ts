@@ -8,6 +8,7 @@ import { reevaluateCheckedCommit, scheduleEvaluation } from "../services/evaluat
 import { fromDelivery } from "./delivery.js";
 import { workKey } from "../infra/durable-work.js";
 import { rememberWork } from "../services/pending-work.js";
+import { recordEditAfterMerge } from "../services/merged-pull.js";
 
 export const PULL_EVENTS = [
   "pull_request.opened",
@@ -27,7 +28,14 @@ export const PULL_EVENTS = [
 export function registerPullRequestEvents(app: Probot, deps: ServiceDependencies): void {
   app.on([...PULL_EVENTS], async (context) => {
     const pr = context.payload.pull_request;
-    if (pr.state !== "open") return;
+    const { action } = context.payload;
+    // A closed PR's check no longer gates anything; an edit after a merge is evidence (the ledger's).
+    if (pr.state !== "open") {
+      if (!("merged" in pr && pr.merged) || !(action === "edited" || action === "labeled" || action === "unlabeled")) return;
+      const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
+      await recordEditAfterMerge(octokit, { pull: { ...context.repo(), number: pr.number }, baseRef: pr.base.ref, ...(installationId ? { installationId } : {}) }, deps, log);
+      return;
+    }
     const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
     const request = { pull: { ...context.repo(), number: pr.number }, headShaHint: pr.head.sha, baseRefHint: pr.base.ref, ...(installationId ? { installationId } : {}) };
     // Recorded before the delivery is answered, so a crash in the coalescing window loses nothing.

@@ -34,7 +34,11 @@ export interface ApprovalRecord {
   reason: string | null;
 }
 
-/** `check`: every verdict published as the Change Policy check run. Subject `#N`. */
+/**
+ * `check`: every verdict published as the Change Policy check run — and, once a pull request is
+ * merged, the verdict its description and labels would get after an edit (`after_merge: true`, no
+ * check run: what differs on GitHub now, for auditors and the dashboard). Subject `#N`.
+ */
 export interface CheckBody {
   pull_number: number;
   head_sha: string;
@@ -47,6 +51,11 @@ export interface CheckBody {
   rules: string[];
   /** Blob sha of .github/change-policy.yml as read; null when there was none. */
   policy_blob_sha: string | null;
+  /** SHA-256 of the description and the labels as read (compared with the `merge` entry's). */
+  description_sha256?: string;
+  labels?: string[];
+  /** Recorded after the merge, from an edit of the merged pull request; no check run was written. */
+  after_merge?: true;
 }
 
 /** One section of the Request for Change as read at merge (normalised heading → its text). */
@@ -224,6 +233,7 @@ export interface CheckEntryInput {
   title: string;
   checkRunId: number | null;
   policyBlobSha: string | null;
+  afterMerge?: boolean;
 }
 
 /** The body of a `check` entry for a published verdict (subject: subjects.pull(pr.number)). */
@@ -239,6 +249,9 @@ export function checkEntryBody(input: CheckEntryInput): CheckBody {
     approvals: approvalRecords(input.config, input.pr),
     rules: [...input.verdict.rules],
     policy_blob_sha: input.policyBlobSha,
+    description_sha256: sha256Hex(input.pr.body ?? ""),
+    labels: [...input.pr.labels],
+    ...(input.afterMerge ? { after_merge: true as const } : {}),
   };
 }
 

@@ -26,14 +26,23 @@ export function recordCheck(
   ledger: LedgerWriter | undefined,
   pr: PullRef & { headSha: string },
   output: CheckOutput,
-  judged: { config: Config; snapshot: PullSnapshot; verdict: Verdict; policyBlobSha: string } | { reason: "invalid_config" | "error"; policyBlobSha: string | null },
+  judged: { config: Config; snapshot: PullSnapshot; verdict: Verdict; policyBlobSha: string; afterMerge?: boolean } | { reason: "invalid_config" | "error"; policyBlobSha: string | null },
   checkRunId: number | null,
 ): void {
   if (!ledger) return;
   const repo = repositoryKey(pr.owner, pr.repo);
   const body =
     "verdict" in judged
-      ? checkEntryBody({ config: judged.config, pr: judged.snapshot, verdict: judged.verdict, conclusion: output.conclusion, title: output.title, checkRunId, policyBlobSha: judged.policyBlobSha })
+      ? checkEntryBody({
+          config: judged.config,
+          pr: judged.snapshot,
+          verdict: judged.verdict,
+          conclusion: output.conclusion,
+          title: output.title,
+          checkRunId,
+          policyBlobSha: judged.policyBlobSha,
+          ...(judged.afterMerge ? { afterMerge: true } : {}),
+        })
       : {
           pull_number: pr.number,
           head_sha: pr.headSha,

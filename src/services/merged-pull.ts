@@ -9,7 +9,8 @@ import type { PullRef } from "../github/types.js";
 import { defaultConfig, postReviewOf } from "../config/schema.js";
 import { evaluatePull } from "../policy/evaluate.js";
 import type { ServiceDependencies } from "./dependencies.js";
-import { recordMerge } from "./evidence.js";
+import { recordCheck, recordMerge } from "./evidence.js";
+import { judgePull } from "./evaluation.js";
 import { openPostImplementationReview } from "./follow-up.js";
 import { reportBypassMerge } from "./incidents.js";
 
@@ -44,4 +45,18 @@ export async function handleMergedPull(octokit: GitHubClient, merge: MergedPullE
   // An emergency change may merge before its approvals; its review is what follows instead.
   const emergencyReviewed = reviewed && verdict.changeClass === "emergency";
   if (!emergencyReviewed && ctx.check?.conclusion !== "success") await reportBypassMerge(octokit, merged);
+}
+
+/**
+ * A merged pull request's description or labels edited afterwards: the ledger records what its
+ * check would say now (`check` with `after_merge`), so auditors and the dashboard see what changed
+ * since the merge without asking GitHub. Nothing is published; without a ledger nothing is read.
+ */
+export async function recordEditAfterMerge(octokit: GitHubClient, merge: Omit<MergedPullEvent, "mergeCommitSha">, deps: ServiceDependencies, log: Logger): Promise<void> {
+  if (!deps.ledger) return;
+  const judgement = await judgePull(octokit, merge.pull, deps, { baseRefHint: merge.baseRef, ...(merge.installationId ? { installationId: merge.installationId } : {}) });
+  const ctx = judgement.context;
+  if (judgement.kind === "no-policy" || ctx.kind !== "ready" || !judgement.verdict) return;
+  recordCheck(deps.ledger, { ...merge.pull, headSha: ctx.snapshot.headSha }, judgement.output, { config: ctx.config, snapshot: ctx.snapshot, verdict: judgement.verdict, policyBlobSha: ctx.policyBlobSha, afterMerge: true }, null);
+  log.info({ conclusion: judgement.output.conclusion }, "merged pull request edited: recorded what its check would say now");
 }

@@ -100,3 +100,24 @@ test("a published verdict is a `check` entry, and a merge a `merge` entry with t
   // The chain the app wrote verifies.
   expect((await verifyLedger(recorder.database!)).ok).toBe(true);
 });
+
+test("a merged pull request whose description and labels are edited afterwards: the ledger records what its check would say now", async () => {
+  const edited = "## Description\nRewritten after the merge, nothing else.";
+  github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
+  github.on("POST", "/graphql", 200, graphqlPull({ files: ["package.json"], body: edited, state: "MERGED", mergedAt: "2026-11-24T10:00:00Z", labels: ["backend", "hotfix"] }));
+  // The examples have no `edited`: the `opened` payload with the edit's action and `changes` is its shape.
+  const payload = examplePayload("pull_request", "opened");
+  payload.action = "edited";
+  payload.changes = { body: { from: COMPLETE_BODY } };
+  payload.pull_request.state = "closed";
+  payload.pull_request.merged = true;
+  await probot.receive({ id: "d-edit", name: "pull_request", payload: payload as never });
+  // Read, never written: no check run for a merged pull request.
+  expect(github.calls()).toEqual(["GET /repos/Codertocat/Hello-World/contents/.github%2Fchange-policy.yml?ref=master", "POST /graphql"]);
+
+  const last = (await entries()).at(-1)!;
+  expect(last).toMatchObject({ kind: "check", subject: "#2" });
+  expect(last.body).toMatchObject({ after_merge: true, check_run_id: null, conclusion: "failure", labels: ["backend", "hotfix"] });
+  const merge = (await entries()).find((e) => e.kind === "merge")!;
+  expect((last.body as { description_sha256: string }).description_sha256).not.toBe((merge.body as { description_sha256: string }).description_sha256);
+});
