@@ -20,7 +20,9 @@ import { createLogger, runInDelivery, type LoggerOptions } from "./logging.js";
 import { metricsText, recordError } from "./metrics.js";
 import { sweepJob } from "./services/sweep.js";
 import { parseSettings, type Settings } from "./settings.js";
-import { dashboardFromEnv } from "./dashboard/dashboard.js";
+import { dashboardFromSettings } from "./dashboard/dashboard.js";
+import { configureMembershipCache } from "./github/membership.js";
+import { configureConditionalRequests } from "./github/conditional-requests.js";
 import { hostname } from "node:os";
 import { DurableWork, startDurableWorkRunner, type DurableWorkRunner } from "./infra/durable-work.js";
 import { pendingWorkHandlers } from "./services/pending-work-handlers.js";
@@ -90,9 +92,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const env = options.env ?? process.env;
   loadDotEnv(env);
   const settings = parseSettings(env);
+  configureMembershipCache(settings.membershipCacheSeconds);
+  configureConditionalRequests(settings.etagCacheMb);
   const log = createLogger({
     level: settings.log.level,
-    secrets: [settings.webhookSecret, settings.privateKey, env.PRIVATE_KEY, settings.dashboard.clientSecret, settings.dashboard.sessionSecret],
+    secrets: [settings.webhookSecret, settings.privateKey, env.PRIVATE_KEY, settings.raw.GITHUB_CLIENT_SECRET, settings.raw.DASHBOARD_SESSION_SECRET],
     levelAsString: settings.log.levelAsString,
     ...(settings.log.messageKey ? { messageKey: settings.log.messageKey } : {}),
     ...(options.logDestination ? { destination: options.logDestination } : {}),
@@ -168,7 +172,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   };
   const app = options.app ?? createApp(deps);
   // The compliance dashboard (SPEC §11), when its settings are present; it reads the same database.
-  const dashboard = dashboardFromEnv(options.env ?? process.env, {
+  const dashboard = dashboardFromSettings(settings.dashboard, {
     database: {
       get db() {
         const database = ledgerDatabase();

@@ -24,6 +24,52 @@ const between = (min: number, max: number) =>
   z.preprocess(unset, z.coerce.number({ error: `must be a number from ${min} to ${max}` }).min(min, `must be a number from ${min} to ${max}`).max(max, `must be a number from ${min} to ${max}`).optional());
 const repository = z.preprocess(unset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "must be OWNER/REPO").optional());
 const list = z.preprocess(unset, z.string().optional()).transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+const commaList = (text: string) => text.split(",").map((s) => s.trim()).filter(Boolean);
+/** Blank (spaces only) is unset too: for values that are trimmed anyway. */
+const blank = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+/** A team allowed into the compliance dashboard (DASHBOARD_TEAMS). */
+export interface DashboardTeam {
+  org: string;
+  slug: string;
+}
+
+/** The compliance dashboard's settings (SPEC §11): null in Settings when the dashboard is not asked for. */
+export interface DashboardSettings {
+  clientId: string;
+  clientSecret: string;
+  sessionSecret: string;
+  teams: DashboardTeam[];
+  /** How long a membership check holds before it is asked again (MEMBERSHIP_CACHE_SECONDS). */
+  membershipCacheSeconds: number;
+  /** Where people sign in: https://github.com, or https://HOST on GitHub Enterprise Server. */
+  webBaseUrl: string;
+  /** The REST API: https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server. */
+  apiBaseUrl: string;
+}
+
+/** Shorter than this and a session secret could be guessed from signed cookies. */
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
+const team = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9_.-]{1,100}$/, { error: (issue) => `must be written as org/team-slug, and ${JSON.stringify(String(issue.input).slice(0, 100))} is not` })
+  .transform((text): DashboardTeam => {
+    const [org, slug] = text.toLowerCase().split("/") as [string, string];
+    return { org, slug };
+  });
+
+/**
+ * The dashboard is on once DASHBOARD_TEAMS or DASHBOARD_SESSION_SECRET is set (GITHUB_CLIENT_ID and
+ * GITHUB_CLIENT_SECRET alone do not turn it on: Probot's set-up flow writes them for every install);
+ * then all four must be set, or start-up stops. What each one is, for the message saying it is missing.
+ */
+const DASHBOARD_NEEDS = {
+  GITHUB_CLIENT_ID: "the GitHub App's OAuth client ID, from the App's settings page",
+  GITHUB_CLIENT_SECRET: "the GitHub App's OAuth client secret, from the App's settings page",
+  DASHBOARD_TEAMS: "the teams allowed in, e.g. acme/security-leads,acme/auditors",
+  DASHBOARD_SESSION_SECRET: `at least ${MIN_SESSION_SECRET_LENGTH} random characters, e.g. from \`openssl rand -hex 32\``,
+} as const;
 
 const envSchema = z.object({
   APP_ID: z.preprocess(unset, z.coerce.number({ error: "must be the GitHub App's numeric id" }).int().positive().optional()),
@@ -31,8 +77,8 @@ const envSchema = z.object({
   WEBHOOK_PATH: optionalText,
   HOST: z.preprocess(unset, z.string().default("0.0.0.0")),
   PORT: wholeNumber(3000, 65535),
-  GHE_HOST: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "must be a host name such as github.example.com (no protocol, no path)").optional()),
-  GHE_PROTOCOL: z.preprocess(unset, z.enum(["https", "http"]).default("https")),
+  GHE_HOST: z.preprocess(unset, z.string().regex(/^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?$/, "must be a host name such as github.example.com (no protocol, no path)").optional()),
+  GHE_PROTOCOL: z.preprocess(unset, z.enum(["https", "http"], { error: "must be https or http" }).default("https")),
   REDIS_URL: url(["redis:", "rediss:"]),
   LOG_LEVEL: z.preprocess(unset, z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info")),
   LOG_LEVEL_IN_STRING: flag(false),
@@ -47,7 +93,17 @@ const envSchema = z.object({
   PENDING_WORK_GRACE_MS: wholeNumber(30_000),
   REEVALUATE_SPACING_MS: wholeNumber(2_000),
   REEVALUATE_MAX_PAUSE_MS: wholeNumber(300_000),
-  MEMBERSHIP_CACHE_SECONDS: wholeNumber(300),
+  // Team membership and write access (src/github/membership.ts) and a dashboard session's membership check:
+  // a removed member must stop counting soon, and never later than a dashboard session lives.
+  MEMBERSHIP_CACHE_SECONDS: z.preprocess(
+    unset,
+    z
+      .string()
+      .regex(/^\d{1,6}$/, "must be a whole number of seconds, e.g. 300")
+      .transform(Number)
+      .pipe(z.number().max(8 * 3600, "must be at most 28800 (8 hours, the dashboard session's own lifetime)"))
+      .default(300),
+  ),
   ETAG_CACHE_MB: z.preprocess(unset, z.coerce.number({ error: "must be a number" }).positive().default(64)),
   // Unset: the server's or the command's own default (src/github/resilience.ts).
   GITHUB_REQUEST_TIMEOUT_MS: between(1_000, 600_000),
@@ -66,10 +122,25 @@ const envSchema = z.object({
       .max(36_500, "must be a whole number of days from 365 (policy §10 keeps the audit trail at least a year) to 36500")
       .default(400),
   ),
-  GITHUB_CLIENT_ID: optionalText,
-  GITHUB_CLIENT_SECRET: optionalText,
-  DASHBOARD_TEAMS: list,
-  DASHBOARD_SESSION_SECRET: optionalText,
+  GITHUB_CLIENT_ID: z.preprocess(blank, z.string().trim().max(100, "is too long").optional()),
+  GITHUB_CLIENT_SECRET: z.preprocess(blank, z.string().trim().max(200, "is too long").optional()),
+  DASHBOARD_TEAMS: z.preprocess(
+    unset,
+    z
+      .string()
+      .max(5000, "is too long")
+      .transform(commaList)
+      .pipe(z.array(team).min(1, "must name at least one team, e.g. acme/security-leads,acme/auditors").max(50, "names more than 50 teams"))
+      .optional(),
+  ),
+  DASHBOARD_SESSION_SECRET: z.preprocess(
+    unset,
+    z
+      .string()
+      .min(MIN_SESSION_SECRET_LENGTH, `must be at least ${MIN_SESSION_SECRET_LENGTH} characters (generate one with \`openssl rand -hex 32\`)`)
+      .max(1000, "is too long")
+      .optional(),
+  ),
 });
 
 export type RawSettings = z.infer<typeof envSchema>;
@@ -102,7 +173,8 @@ export interface Settings {
   /** GitHub requests: timeout, retries, longest rate-limit wait; undefined = the caller's default. */
   github: { requestTimeoutMs?: number; retries?: number; rateLimitMaxWaitSeconds?: number };
   ledger: { databaseUrl?: string; dataDir: string; anchorRepository?: string; retentionDays: number };
-  dashboard: { clientId?: string; clientSecret?: string; teams: string[]; sessionSecret?: string };
+  /** The compliance dashboard; null when it is not asked for (neither DASHBOARD_TEAMS nor DASHBOARD_SESSION_SECRET is set). */
+  dashboard: DashboardSettings | null;
   /** The raw values, for the few readers that need one more variable (kept typed). */
   raw: RawSettings;
 }
@@ -117,12 +189,20 @@ export class SettingsError extends Error {
 
 export function parseSettings(env: Env = process.env, options: { cwd?: string } = {}): Settings {
   const parsed = envSchema.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
   let privateKey: string | undefined;
   try {
     privateKey = readPrivateKey(env, options.cwd);
   } catch (error) {
     problems.push(`PRIVATE_KEY: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const dashboardAskedFor = unset(env.DASHBOARD_TEAMS) !== undefined || unset(env.DASHBOARD_SESSION_SECRET) !== undefined;
+  if (dashboardAskedFor) {
+    for (const [name, what] of Object.entries(DASHBOARD_NEEDS)) {
+      if (blank(env[name]) === undefined) {
+        problems.push(`${name}: is not set, and the compliance dashboard needs it (${what}); set it, or unset DASHBOARD_TEAMS and DASHBOARD_SESSION_SECRET to run without the dashboard`);
+      }
+    }
   }
   if (!parsed.success || problems.length > 0) throw new SettingsError(problems);
   const raw = parsed.data;
@@ -158,12 +238,18 @@ export function parseSettings(env: Env = process.env, options: { cwd?: string } 
       ...(raw.LEDGER_ANCHOR_REPOSITORY ? { anchorRepository: raw.LEDGER_ANCHOR_REPOSITORY } : {}),
       retentionDays: raw.LEDGER_RETENTION_DAYS,
     },
-    dashboard: {
-      ...(raw.GITHUB_CLIENT_ID ? { clientId: raw.GITHUB_CLIENT_ID } : {}),
-      ...(raw.GITHUB_CLIENT_SECRET ? { clientSecret: raw.GITHUB_CLIENT_SECRET } : {}),
-      teams: raw.DASHBOARD_TEAMS,
-      ...(raw.DASHBOARD_SESSION_SECRET ? { sessionSecret: raw.DASHBOARD_SESSION_SECRET } : {}),
-    },
+    dashboard: dashboardAskedFor
+      ? {
+          // Present: checked above.
+          clientId: raw.GITHUB_CLIENT_ID!,
+          clientSecret: raw.GITHUB_CLIENT_SECRET!,
+          sessionSecret: raw.DASHBOARD_SESSION_SECRET!,
+          teams: raw.DASHBOARD_TEAMS!,
+          membershipCacheSeconds: raw.MEMBERSHIP_CACHE_SECONDS,
+          webBaseUrl: gheBase ?? "https://github.com",
+          apiBaseUrl: gheBase ? `${gheBase}/api/v3` : "https://api.github.com",
+        }
+      : null,
     raw,
   };
 }

@@ -45,6 +45,49 @@ describe("the environment, parsed once", () => {
     expect(s.webBaseUrl).toBe("http://ghe.example.com");
   });
 
+  test("the membership caches' lifetime and the ETag cache's budget: defaults, values, and a bad value named", () => {
+    expect(parseSettings({})).toMatchObject({ membershipCacheSeconds: 300, etagCacheMb: 64 });
+    expect(parseSettings({ MEMBERSHIP_CACHE_SECONDS: "0", ETAG_CACHE_MB: "8" })).toMatchObject({ membershipCacheSeconds: 0, etagCacheMb: 8 });
+    expect(() => parseSettings({ MEMBERSHIP_CACHE_SECONDS: "5m" })).toThrow("MEMBERSHIP_CACHE_SECONDS: must be a whole number of seconds, e.g. 300");
+    expect(() => parseSettings({ MEMBERSHIP_CACHE_SECONDS: "28801" })).toThrow("MEMBERSHIP_CACHE_SECONDS: must be at most 28800");
+    expect(() => parseSettings({ ETAG_CACHE_MB: "0" })).toThrow(/ETAG_CACHE_MB: /);
+  });
+
+  describe("the compliance dashboard", () => {
+    const complete = { GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "client-secret", DASHBOARD_SESSION_SECRET: "s".repeat(32), DASHBOARD_TEAMS: "acme/auditors" };
+
+    test("is off (null) without DASHBOARD_TEAMS and DASHBOARD_SESSION_SECRET, even with the OAuth client Probot's set-up writes", () => {
+      expect(parseSettings({}).dashboard).toBeNull();
+      expect(parseSettings({ GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "s" }).dashboard).toBeNull();
+    });
+
+    test("on GitHub Enterprise Server, signs in and asks the API there, with the membership cache's lifetime", () => {
+      expect(parseSettings({ ...complete, GHE_HOST: "ghe.example.com", MEMBERSHIP_CACHE_SECONDS: "60" }).dashboard).toEqual({
+        clientId: "Iv1.abc",
+        clientSecret: "client-secret",
+        sessionSecret: "s".repeat(32),
+        teams: [{ org: "acme", slug: "auditors" }],
+        membershipCacheSeconds: 60,
+        webBaseUrl: "https://ghe.example.com",
+        apiBaseUrl: "https://ghe.example.com/api/v3",
+      });
+    });
+
+    test("asked for but incomplete: its problems are listed with every other bad variable, in one error", () => {
+      let error: unknown;
+      try {
+        parseSettings({ PORT: "web", DASHBOARD_SESSION_SECRET: "short" });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SettingsError);
+      const problems = (error as SettingsError).problems;
+      expect(problems.map((p) => p.slice(0, p.indexOf(":")))).toEqual(["PORT", "DASHBOARD_SESSION_SECRET", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "DASHBOARD_TEAMS"]);
+      expect(problems[1]).toBe("DASHBOARD_SESSION_SECRET: must be at least 32 characters (generate one with `openssl rand -hex 32`)");
+      expect(problems.join("\n")).not.toContain("short");
+    });
+  });
+
   test("a private key with literal \\n is read as PEM; something that is no key is an error naming the variable", () => {
     const pem = "-----BEGIN RSA PRIVATE KEY-----\\nabc\\n-----END RSA PRIVATE KEY-----";
     expect(parseSettings({ PRIVATE_KEY: pem }).privateKey).toBe("-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----");

@@ -266,6 +266,10 @@ function sameOrigin(req: IncomingMessage, origin: string): boolean {
  *   if (dashboard) server.addHandler(dashboard.handle);   // and `await dashboard?.close()` at shutdown
  */
 export function dashboardFromEnv(env: Record<string, string | undefined>, deps: Omit<DashboardOptions, "settings">): Dashboard | null {
-  const settings = dashboardSettingsFromEnv(env);
+  return dashboardFromSettings(dashboardSettingsFromEnv(env), deps);
+}
+
+/** The same, from the settings src/settings.ts parsed at start-up (`settings.dashboard`). */
+export function dashboardFromSettings(settings: DashboardSettings | null, deps: Omit<DashboardOptions, "settings">): Dashboard | null {
   return settings ? createDashboard({ settings, ...deps }) : null;
 }

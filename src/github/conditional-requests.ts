@@ -14,13 +14,24 @@ interface CachedResponse {
   data: unknown;
 }
 
-const MAX_CACHE_BYTES = Math.max(1, Number(process.env.ETAG_CACHE_MB ?? 64)) * 1024 * 1024;
+/** The cache's budget until configureConditionalRequests is called (commands and tests keep it). */
+export const DEFAULT_ETAG_CACHE_MB = 64;
 
-export const etagCache = new LRUCache<string, CachedResponse>({
-  max: 20_000,
-  maxSize: MAX_CACHE_BYTES,
-  sizeCalculation: (entry) => Math.max(1, (typeof entry.data === "string" ? entry.data.length : JSON.stringify(entry.data)?.length ?? 0) + entry.url.length),
-});
+function newEtagCache(mb: number): LRUCache<string, CachedResponse> {
+  return new LRUCache<string, CachedResponse>({
+    max: 20_000,
+    maxSize: Math.max(1, mb) * 1024 * 1024,
+    sizeCalculation: (entry) => Math.max(1, (typeof entry.data === "string" ? entry.data.length : JSON.stringify(entry.data)?.length ?? 0) + entry.url.length),
+  });
+}
+
+// `let`: lru-cache fixes a cache's size budget when it is made, so configuring it makes a new one.
+export let etagCache = newEtagCache(DEFAULT_ETAG_CACHE_MB);
+
+/** Sets the remembered answers' budget in MB (ETAG_CACHE_MB, from src/settings.ts); called at start-up, it forgets what was remembered. */
+export function configureConditionalRequests(mb: number): void {
+  etagCache = newEtagCache(mb);
+}
 
 export function useConditionalRequests(octokit: GitHubClient, scope: string): void {
   octokit.hook.wrap("request", async (request, options) => {

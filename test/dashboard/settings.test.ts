@@ -1,4 +1,5 @@
 import { dashboardSettingsFromEnv } from "../../src/dashboard/settings.js";
+import { SettingsError } from "../../src/settings.js";
 
 const complete = {
   GITHUB_CLIENT_ID: "Iv1.abc",
@@ -39,20 +40,33 @@ describe("dashboard settings from the environment", () => {
   });
 
   it.each([
-    ["the session secret is missing", { DASHBOARD_SESSION_SECRET: undefined }, "DASHBOARD_SESSION_SECRET is not set"],
-    ["the session secret is short", { DASHBOARD_SESSION_SECRET: "short" }, "DASHBOARD_SESSION_SECRET must be at least 32 characters (generate one with `openssl rand -hex 32`)"],
-    ["the client id is missing", { GITHUB_CLIENT_ID: undefined }, "GITHUB_CLIENT_ID is not set"],
-    ["the client secret is missing", { GITHUB_CLIENT_SECRET: "" }, "GITHUB_CLIENT_SECRET is not set"],
-    ["the teams are missing", { DASHBOARD_TEAMS: undefined }, "DASHBOARD_TEAMS is not set"],
-    ["a team is not org/team", { DASHBOARD_TEAMS: "acme/auditors,security-leads" }, "DASHBOARD_TEAMS must be written as org/team-slug"],
-    ["the teams list is empty", { DASHBOARD_TEAMS: " , " }, "DASHBOARD_TEAMS must name at least one team"],
-    ["the cache is not a number", { MEMBERSHIP_CACHE_SECONDS: "5m" }, "MEMBERSHIP_CACHE_SECONDS must be a whole number of seconds"],
-    ["the cache is longer than a session", { MEMBERSHIP_CACHE_SECONDS: "90000" }, "MEMBERSHIP_CACHE_SECONDS must be at most 28800"],
-    ["GHE_PROTOCOL is odd", { GHE_HOST: "ghe.example.com", GHE_PROTOCOL: "ftp" }, "GHE_PROTOCOL must be https or http"],
-  ])("refuses to start when %s, saying so", (_label, change, message) => {
+    ["the session secret is missing", { DASHBOARD_SESSION_SECRET: undefined }, "DASHBOARD_SESSION_SECRET: is not set, and the compliance dashboard needs it (at least 32 random characters"],
+    ["the session secret is short", { DASHBOARD_SESSION_SECRET: "short" }, "DASHBOARD_SESSION_SECRET: must be at least 32 characters (generate one with `openssl rand -hex 32`)"],
+    ["the client id is missing", { GITHUB_CLIENT_ID: undefined }, "GITHUB_CLIENT_ID: is not set, and the compliance dashboard needs it (the GitHub App's OAuth client ID"],
+    ["the client secret is missing", { GITHUB_CLIENT_SECRET: "" }, "GITHUB_CLIENT_SECRET: is not set, and the compliance dashboard needs it"],
+    ["the client secret is blank", { GITHUB_CLIENT_SECRET: "   " }, "GITHUB_CLIENT_SECRET: is not set, and the compliance dashboard needs it"],
+    ["the teams are missing", { DASHBOARD_TEAMS: undefined }, "DASHBOARD_TEAMS: is not set, and the compliance dashboard needs it (the teams allowed in"],
+    ["a team is not org/team", { DASHBOARD_TEAMS: "acme/auditors,security-leads" }, 'DASHBOARD_TEAMS: must be written as org/team-slug, and "security-leads" is not'],
+    ["the teams list is empty", { DASHBOARD_TEAMS: " , " }, "DASHBOARD_TEAMS: must name at least one team"],
+    ["the cache is not a number", { MEMBERSHIP_CACHE_SECONDS: "5m" }, "MEMBERSHIP_CACHE_SECONDS: must be a whole number of seconds"],
+    ["the cache is longer than a session", { MEMBERSHIP_CACHE_SECONDS: "90000" }, "MEMBERSHIP_CACHE_SECONDS: must be at most 28800"],
+    ["GHE_PROTOCOL is odd", { GHE_HOST: "ghe.example.com", GHE_PROTOCOL: "ftp" }, "GHE_PROTOCOL: must be https or http"],
+  ])("refuses to start when %s, saying so in one line for that variable", (_label, change, message) => {
     const env: Record<string, string | undefined> = { ...complete, ...change };
-    expect(() => dashboardSettingsFromEnv(env)).toThrow(message);
-    expect(() => dashboardSettingsFromEnv(env)).toThrow(/^The compliance dashboard is not started: /);
+    let error: unknown;
+    try {
+      dashboardSettingsFromEnv(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    const problems = (error as SettingsError).problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it("a missing setting says how to run without the dashboard", () => {
+    expect(() => dashboardSettingsFromEnv({ ...complete, GITHUB_CLIENT_ID: undefined })).toThrow("unset DASHBOARD_TEAMS and DASHBOARD_SESSION_SECRET to run without the dashboard");
   });
 
   it("names every bad variable at once and never prints a secret's value", () => {
@@ -62,9 +76,10 @@ describe("dashboard settings from the environment", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain("GITHUB_CLIENT_ID is not set");
-    expect(message).toContain("DASHBOARD_TEAMS is not set");
-    expect(message).toContain("DASHBOARD_SESSION_SECRET must be at least 32 characters");
+    expect(message).toContain("3 bad settings");
+    expect(message).toContain("GITHUB_CLIENT_ID: is not set");
+    expect(message).toContain("DASHBOARD_TEAMS: is not set");
+    expect(message).toContain("DASHBOARD_SESSION_SECRET: must be at least 32 characters");
     expect(message).not.toContain("too-short-secret");
     expect(message).not.toContain("the-client-secret-value");
   });
