@@ -16,7 +16,10 @@ export interface FakeGitHub {
   lastRequestAt: number;
   writeWaiters: Map<string, () => void>;
   currentPr: Map<string, number>;
-  faultLog: { request: string; answer: number | "hang" }[];
+  faultLog: { request: string; answer: number | string }[];
+  pulls: Map<string, { head: string; reviews: unknown[] }>;
+  checkWrites: { key: string; method: string; id: number; headSha: string; conclusion: string; title: string; at: number; answered: number }[];
+  randomFaults: null | { rate: number; answers: (FaultAnswer & { applied?: boolean })[]; random: () => number };
   port: number;
   fail(fault: Fault): FakeGitHub;
   hanging(): number;

@@ -42,6 +42,19 @@ export async function startFakeGitHub(options = {}) {
     currentPr: new Map(),
     /** What each fault did: { request, answer }. */
     faultLog: [],
+    /**
+     * PRs of their own (bench/load.mjs): `${repo}#${number}` → { head, reviews } (GraphQL review
+     * nodes). Their check writes are found by head SHA (create) and run id (update), not currentPr.
+     */
+    pulls: new Map(),
+    /** Every check write of a registered PR: { key, method, id, headSha, conclusion, title, at, answered }. */
+    checkWrites: [],
+    /**
+     * Faults at random: each request no planned fault took fails with probability `rate`, its
+     * answer picked from `answers` ({ status, applied: true } on a check write: written, then failed).
+     * @type {null | { rate: number, answers: (FaultAnswer & { applied?: boolean })[], random: () => number }}
+     */
+    randomFaults: null,
     port: 0,
     /** Chosen requests fail: `times` matching requests (default 1) get `answer` instead. */
     fail(/** @type {Fault} */ fault) {
@@ -70,6 +83,8 @@ export async function startFakeGitHub(options = {}) {
 
   function pullData({ repo, number, ...variables }) {
     const s = scenario(repo);
+    const own = fake.pulls.get(`${repo}#${number}`);
+    const head = own?.head ?? HEAD;
     const check = fake.checks.get(`${repo}#${number}`);
     const review = (i) => ({ author: { login: `reviewer${i % 10}`, __typename: "User" }, authorCanPushToRepository: true, state: i % 3 === 0 ? "COMMENTED" : "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: HEAD } });
     return {
@@ -80,11 +95,11 @@ export async function startFakeGitHub(options = {}) {
         defaultBranchRef: { name: "main" },
         pullRequest: {
           number, title: "Upgrade the HTTP client", body: prBody, isDraft: false, state: "OPEN", merged: false, mergedAt: null, mergedBy: null,
-          author: { login: "author", __typename: "User" }, headRefOid: HEAD, baseRefName: "main", changedFiles: s.files,
+          author: { login: "author", __typename: "User" }, headRefOid: head, baseRefName: "main", changedFiles: s.files,
           assignees: { nodes: [] }, labels: { nodes: [] }, timelineItems: { nodes: [] },
           files: { pageInfo: { hasNextPage: s.files > 100 }, nodes: Array.from({ length: Math.min(100, s.files) }, (_, i) => ({ path: `src/module${i}/file.ts`, changeType: "MODIFIED" })) },
-          reviews: { pageInfo: { hasNextPage: s.reviews > 100 }, nodes: Array.from({ length: Math.min(100, s.reviews) }, (_, i) => review(i)) },
-          commits: { nodes: [{ commit: { oid: HEAD, checkSuites: { nodes: check ? [{ checkRuns: { nodes: [check] } }] : [] } } }] },
+          reviews: own ? { pageInfo: { hasNextPage: false }, nodes: own.reviews } : { pageInfo: { hasNextPage: s.reviews > 100 }, nodes: Array.from({ length: Math.min(100, s.reviews) }, (_, i) => review(i)) },
+          commits: { nodes: [{ commit: { oid: head, checkSuites: { nodes: check ? [{ checkRuns: { nodes: [check] } }] : [] } } }] },
         },
       },
     };
@@ -102,7 +117,17 @@ export async function startFakeGitHub(options = {}) {
 
   /** Answers with the first matching fault; true when it did. */
   function injectFault(req, res, path) {
-    const fault = faults.find((f) => f.times > 0 && (!f.method || f.method === req.method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)));
+    let fault = faults.find((f) => f.times > 0 && (!f.method || f.method === req.method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)));
+    const random = fake.randomFaults;
+    if (!fault && random && random.random() < random.rate) {
+      const answer = random.answers[Math.floor(random.random() * random.answers.length)];
+      // Written, then failed: only a check write can be, the others fail before any effect.
+      if ("applied" in answer && answer.applied && /\/check-runs(\/\d+)?$/.test(path)) {
+        fake.faultLog.push({ request: `${req.method} ${path}`, answer: `${answer.status} after writing` });
+        return answer;
+      }
+      fault = { times: 1, answer: "applied" in answer ? { status: answer.status, headers: answer.headers } : answer };
+    }
     if (!fault) return false;
     fault.times -= 1;
     fake.faultLog.push({ request: `${req.method} ${path}`, answer: "hang" in fault.answer ? "hang" : fault.answer.status });
@@ -115,6 +140,14 @@ export async function startFakeGitHub(options = {}) {
     return true;
   }
 
+  const ownCheckIds = new Map(); // check run id → key of a registered PR
+  /** The registered PR a check write is for: by run id (update) or by head SHA (create). */
+  function ownCheckKey(repo, id, data) {
+    if (id) return ownCheckIds.get(Number(id));
+    for (const [key, pull] of fake.pulls) if (key.startsWith(`${repo}#`) && pull.head === data.head_sha) return key;
+    return undefined;
+  }
+
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
@@ -123,7 +156,8 @@ export async function startFakeGitHub(options = {}) {
       const path = url.pathname.replace(/^\/api\/v3/, "");
       fake.requests.push(`${req.method} ${path}`);
       fake.lastRequestAt = performance.now();
-      if (injectFault(req, res, path)) return;
+      const injected = injectFault(req, res, path);
+      if (injected === true) return;
       let m;
       if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path))
         return json(res, 201, { token: `ghs_${"b".repeat(36)}`, expires_at: new Date(Date.now() + 3600e3).toISOString(), permissions: {}, repository_selection: "all" });
@@ -150,10 +184,16 @@ export async function startFakeGitHub(options = {}) {
       if (/^\/orgs\/[^/]+\/teams\/[^/]+\/members$/.test(path)) return json(res, 200, []);
       if ((m = /^\/repos\/[^/]+\/([^/]+)\/check-runs(?:\/(\d+))?$/.exec(path))) {
         const data = JSON.parse(body);
-        const key = `${m[1]}#${data.__pr ?? fake.currentPr.get(m[1])}`;
-        const id = m[2] ? Number(m[2]) : fake.checks.size + 1;
+        const own = ownCheckKey(m[1], m[2], data);
+        const key = own ?? `${m[1]}#${data.__pr ?? fake.currentPr.get(m[1])}`;
+        const id = m[2] ? Number(m[2]) : own ? 1_000_000 + fake.checkWrites.length : fake.checks.size + 1;
         fake.checks.set(key, { databaseId: id, status: "COMPLETED", conclusion: data.conclusion.toUpperCase(), title: data.output.title, summary: data.output.summary });
-        json(res, m[2] ? 200 : 201, { id });
+        if (own) {
+          if (!m[2]) ownCheckIds.set(id, own);
+          fake.checkWrites.push({ key, method: req.method, id, headSha: fake.pulls.get(own).head, conclusion: data.conclusion, title: data.output.title, at: performance.now(), answered: injected ? injected.status : m[2] ? 200 : 201 });
+        }
+        if (injected) json(res, injected.status, { message: `fake GitHub: injected ${injected.status} after writing` }, injected.headers ?? {});
+        else json(res, m[2] ? 200 : 201, { id });
         fake.writeWaiters.get(m[1])?.();
         fake.writeWaiters.delete(m[1]);
         return;

@@ -201,3 +201,12 @@ if (dashboardMissed.length > 0) {
   console.error(`dashboard targets missed:\n- ${dashboardMissed.join("\n- ")}`);
   process.exitCode = 1;
 }
+
+// Load with GitHub failing (issue 14): 1,000 deliveries over 100 PRs on 10 installations within 60 s.
+const { reportLoad, runLoadBench } = await import("./load.mjs");
+console.log("\nLoad: 1,000 deliveries, 100 PRs, 10 installations, 5 % of GitHub answers failing");
+const loadMissed = reportLoad(await runLoadBench());
+if (loadMissed.length > 0) {
+  console.error(`load targets missed:\n- ${loadMissed.join("\n- ")}`);
+  process.exitCode = 1;
+}
