@@ -1,4 +1,5 @@
 // A policy change re-evaluates every open PR it governs, paced; so does installing the app.
+import { jest } from "@jest/globals";
 import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { pushTouchesPolicy } from "../../src/services/policy-change.js";
@@ -8,7 +9,22 @@ import { graphqlPull } from "../helpers/graphql-pull.js";
 
 const CONFIG = "classes:\n  standard:\n    approvals: []\n";
 const OPEN_INTO_MASTER = "/repos/Codertocat/Hello-World/pulls?state=open&base=master&per_page=100";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Fake clocks for the pacing tests (the spacing is asserted to the millisecond); the microtask and I/O hooks stay real so that nock and Probot answer. */
+const useFakeClock = () => jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask"] });
+/** With the fake clock standing still, lets real I/O (nock's answers) and due timers run until `done()` (bounded). */
+async function settle(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 500 && !done(); turn++) {
+    await jest.advanceTimersByTimeAsync(0);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+/** The background work's idle, reached under the fake clock without moving it. */
+async function idleWithoutTime(t: TestApp): Promise<void> {
+  let finished = false;
+  const idle = t.app.background.idle().finally(() => (finished = true));
+  await settle(() => finished);
+  await idle;
+}
 
 let github: FakeGitHub;
 
@@ -19,6 +35,7 @@ beforeEach(() => {
   etagCache.clear();
 });
 afterEach(expectGitHubSettled);
+afterEach(() => jest.useRealTimers());
 afterAll(() => nock.enableNetConnect());
 
 function push(changes: { modified?: string[]; added?: string[]; removed?: string[] }[], repo = "Hello-World") {
@@ -78,18 +95,29 @@ describe("a push that changes the policy file", () => {
   });
 
   test("re-evaluates every open PR into that branch, one after the other, spaced", async () => {
+    useFakeClock();
+    const t0 = Date.now();
     github.on("GET", OPEN_INTO_MASTER, 200, [pullSummary(11), pullSummary(12), pullSummary(13)]);
     const asked = evaluationsOf("Hello-World", 3);
     const writes: number[] = [];
-    github.scope.on("request", (req: { path: string }) => req.path.endsWith("/check-runs") && writes.push(Date.now()));
+    github.scope.on("request", (req: { path: string }) => req.path.endsWith("/check-runs") && writes.push(Date.now() - t0));
 
     await t.probot.receive(push([{ modified: [".github/change-policy.yml"] }]) as never);
-    await t.app.background.idle();
+    await settle(() => github.calls().includes(`GET ${OPEN_INTO_MASTER}`));
+    // The fake clock moves 10 ms at a time, real I/O running in between: an evaluation takes a few fake
+    // milliseconds of its own, so the spacing (60 ms, from the end of one job to the start of the next) is a lower bound.
+    for (let step = 0; step < 40 && writes.length < 3; step++) {
+      await jest.advanceTimersByTimeAsync(10);
+      await settle(() => false);
+    }
+    await idleWithoutTime(t);
 
     expect(asked).toEqual([11, 12, 13]);
     expect(github.calls().filter((c) => c.includes("check-runs"))).toHaveLength(3);
-    expect(writes[1]! - writes[0]!).toBeGreaterThanOrEqual(55);
-    expect(writes[2]! - writes[1]!).toBeGreaterThanOrEqual(55);
+    // Listing the PRs is a job of the same paced queue: the first evaluation waits the spacing after it too.
+    expect(writes[0]).toBeGreaterThanOrEqual(60);
+    expect(writes[1]! - writes[0]!).toBeGreaterThanOrEqual(60);
+    expect(writes[2]! - writes[1]!).toBeGreaterThanOrEqual(60);
   });
 
   test("a push that does not touch it costs no request", async () => {
@@ -179,13 +207,17 @@ test("with the budget low, the re-evaluation queue waits for the reset instead o
 
   github.on("GET", OPEN_INTO_MASTER, 200, [pullSummary(11)]);
   const asked = evaluationsOf("Hello-World", 1);
+  useFakeClock();
   await t.probot.receive(push([{ modified: [".github/change-policy.yml"] }]) as never);
-  await sleep(200);
+  await settle(() => warnings.length > 0);
+  await jest.advanceTimersByTimeAsync(200); // five re-checks of the budget (every maxPauseMs)
+  await settle(() => false);
   expect(ourCalls()).toEqual([]); // paused: not even the PR list
   expect(warnings).toEqual([expect.stringContaining("GitHub API budget is low")]);
 
   now += 3_601_000; // the limit has reset
-  await t.app.background.idle();
+  await jest.advanceTimersByTimeAsync(40); // the next re-check finds it
+  await idleWithoutTime(t);
   expect(asked).toEqual([11]);
   expect(warnings).toHaveLength(1);
 });
