@@ -237,7 +237,7 @@ describe("_extends chain", () => {
 });
 
 test("a file of tens of thousands of keys is refused before the YAML parser builds them (it took 170 ms for 64 KB)", () => {
-  const result = parseConfigText("a:\n".repeat(21_000));
+  const result = parseConfigText("a:\n".repeat(21_000), "f.yml");
   expect(result.ok).toBe(false);
   if (!result.ok) expect(result.problems.map((p) => p.message)).toEqual(["file has 21001 lines and flow items (more than 4000); a policy needs a few hundred"]);
 });
