@@ -1,4 +1,4 @@
-/* global fetch, performance, structuredClone -- Node 20 globals */
+/* global structuredClone -- Node 20 globals */
 // Burst benchmark: the real app (Probot with its real webhook HTTP handler, signed deliveries)
 // against a local GitHub-compatible HTTP server that counts every request, the ones GitHub would
 // count against the rate limit (not 304s), and check writes. Run after `npm run build`:
@@ -6,12 +6,12 @@
 // Targets (issue 6): a 6-delivery burst on one PR → 1 evaluation, ≤ 1 check write; an unchanged
 // re-evaluation → 0 writes; a warm re-evaluation → ≤ 2 requests counted against the rate limit
 // (here one whose verdict changed, so the 2 are the PR query and the check update).
-import { createHash, createHmac, generateKeyPairSync } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { pino } from "pino";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { createNodeMiddleware } from "probot";
+import { benchProbot, deliver, listen } from "./in-process-app.mjs";
 import { createApp } from "../dist/app.js";
 import { ApiBudget } from "../dist/github/budget.js";
 import { BackgroundWork } from "../dist/infra/background.js";
@@ -19,7 +19,6 @@ import { BackgroundWork } from "../dist/infra/background.js";
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples");
 
-const SECRET = "bench-secret";
 const INSTALLATION = 7;
 const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const POLICY = "groups:\n  cto-ciso: { users: [alice], teams: [Codertocat/security-leads] }\n";
@@ -118,25 +117,6 @@ function payload(name, action) {
   return example;
 }
 
-async function listen(server) {
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${server.address().port}`;
-}
-
-/** Sends one signed delivery through the webhook endpoint; returns how long the answer took. */
-async function deliver(webhookUrl, name, body, id) {
-  const text = JSON.stringify(body);
-  const signature = `sha256=${createHmac("sha256", SECRET).update(text).digest("hex")}`;
-  const started = performance.now();
-  const res = await fetch(webhookUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": name, "x-github-delivery": id, "x-hub-signature-256": signature },
-    body: text,
-  });
-  if (res.status >= 300) throw new Error(`delivery ${id} answered ${res.status}: ${await res.text()}`);
-  return performance.now() - started;
-}
-
 /**
  * Runs the three scenarios and returns one row per scenario. `windowMs` is the coalescing window
  * (production default 2000 ms; shorter here so the benchmark is quick — the logic is the same).
@@ -144,16 +124,7 @@ async function deliver(webhookUrl, name, body, id) {
 export async function runBurstBench({ windowMs = 300 } = {}) {
   const github = fakeGitHub();
   const githubUrl = await listen(github.server);
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    secret: SECRET,
-    baseUrl: githubUrl,
-    // Probot's throttling spaces writes ~1 s apart in production; off here, as it changes timing, not counts.
-    Octokit: ProbotOctokit.defaults((o) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
-    log: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
-  });
+  const probot = benchProbot(githubUrl);
   const background = new BackgroundWork({ windowMs, maxWaitMs: windowMs * 5, spacingMs: 0, maxPauseMs: 60_000 }, new ApiBudget());
   const app = createApp({ now: () => new Date(), appId: 1, background });
   const middleware = await createNodeMiddleware(app, { probot });

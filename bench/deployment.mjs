@@ -1,4 +1,4 @@
-/* global fetch, performance, structuredClone -- Node 20 globals */
+/* global performance, structuredClone -- Node 20 globals */
 // Deployment gate and merge queue benchmark: GitHub requests per decision. The real app (Probot with
 // its webhook HTTP handler, signed deliveries) against a local GitHub-compatible server that answers
 // what a decision reads (policy file with ETags, GraphQL, compare, team members, the review) and
@@ -6,13 +6,13 @@
 // queries. Run after `npm run build`:  node bench/deployment.mjs  (or `npm run bench`).
 // Target (issue 11): a deployment decision costs "a handful" of requests: the deployments list (with
 // tags), compare, one GraphQL query per 100 commits, the review.
-import { createHash, createHmac, generateKeyPairSync } from "node:crypto";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import { pino } from "pino";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { createNodeMiddleware } from "probot";
+import { benchProbot, deliver, listen } from "./in-process-app.mjs";
 import { createApp } from "../dist/app.js";
 import { ApiBudget } from "../dist/github/budget.js";
 import { BackgroundWork } from "../dist/infra/background.js";
@@ -22,7 +22,6 @@ const examples = require("@octokit/webhooks-examples");
 const MERGE_GROUP = examples.find((e) => e.name === "merge_group").examples[0];
 const FIXTURE = JSON.parse(readFileSync(new URL("../test/fixtures/deployment_protection_rule.requested.json", import.meta.url), "utf8"));
 
-const SECRET = "bench-secret";
 const INSTALLATION = 9;
 const S = FIXTURE.deployment.sha;
 const PREVIOUS = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c";
@@ -152,34 +151,10 @@ function pull(number) {
   };
 }
 
-async function listen(server) {
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${server.address().port}`;
-}
-
-async function deliver(webhookUrl, name, body, id) {
-  const text = JSON.stringify(body);
-  const res = await fetch(webhookUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-github-event": name, "x-github-delivery": id, "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(text).digest("hex")}` },
-    body: text,
-  });
-  if (res.status >= 300) throw new Error(`delivery ${id} answered ${res.status}: ${await res.text()}`);
-}
-
 export async function runDeploymentBench() {
   const github = fakeGitHub();
   const githubUrl = await listen(github.server);
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-  const probot = new Probot({
-    appId: 1,
-    privateKey,
-    secret: SECRET,
-    baseUrl: githubUrl,
-    // Probot's throttling spaces writes ~1 s apart in production; off here, as it changes timing, not counts.
-    Octokit: ProbotOctokit.defaults((o) => ({ ...o, retry: { enabled: false }, throttle: { ...o.throttle, enabled: false } })),
-    log: pino({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
-  });
+  const probot = benchProbot(githubUrl);
   const background = new BackgroundWork({ windowMs: 0, maxWaitMs: 0, spacingMs: 0, maxPauseMs: 60_000 }, new ApiBudget());
   const app = createApp({ now: () => new Date(), appId: 1, background });
   const middleware = await createNodeMiddleware(app, { probot });
