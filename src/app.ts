@@ -70,7 +70,7 @@ function withLedgerWiring<T extends ServiceDependencies>(deps: T): T {
   return {
     ...deps,
     deploymentGate: {
-      activeFreezes: (config, now, where) => activeFreezes(config, now, where),
+      activeFreezes,
       ...(ledger ? { record: (decision) => recordDeployment(ledger, decision) } : {}),
       ...(mergeEntryOf ? { mergeEntryOf } : {}),
       ...deps.deploymentGate,
