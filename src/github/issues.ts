@@ -2,7 +2,10 @@
 // Generic: the emergency follow-up uses it, and so can any other "one issue per event" feature
 // (e.g. incident issues): pick a marker that names the event, and pass it to openIssueOnce/commentOnce.
 //
-// How "exactly once" holds without a database (duplicate webhook deliveries, two replicas at once):
+// With the app's database, the job that opens an issue is held by one run at a time
+// (src/services/pending-work.ts `rememberAndRunOnce`), so deliveries do not race to create. What
+// follows is how "exactly once" holds without it (duplicate deliveries, two replicas at once), and
+// what a run finds when the issue already exists:
 // 1. Look before creating. The search API is avoided on purpose: it is eventually consistent (a
 //    just-created issue is invisible for seconds to minutes) and throttled to 1 request per 2 s.
 //    Instead the repository's issues are listed, filtered by the feature's label and sorted newest

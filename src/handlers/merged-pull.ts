@@ -4,7 +4,7 @@ import type { ServiceDependencies } from "../services/dependencies.js";
 import { handleMergedPull } from "../services/merged-pull.js";
 import { fromDelivery } from "./delivery.js";
 import { workKey } from "../infra/durable-work.js";
-import { rememberWork, runRememberedWork } from "../services/pending-work.js";
+import { rememberAndRunOnce } from "../services/pending-work.js";
 
 export function registerMergedPull(app: Probot, deps: ServiceDependencies): void {
   app.on("pull_request.closed", async (context) => {
@@ -13,7 +13,6 @@ export function registerMergedPull(app: Probot, deps: ServiceDependencies): void
     const { octokit, log, installationId } = fromDelivery(context, deps, { pr: pr.number });
     const merge = { pull: { ...context.repo(), number: pr.number }, baseRef: pr.base.ref, mergeCommitSha: pr.merge_commit_sha ?? null, ...(installationId ? { installationId } : {}) };
     const key = workKey.followUp(merge.pull);
-    await rememberWork(deps, { kind: "merged_pull", key, payload: merge }, log);
-    await runRememberedWork(deps, key, () => handleMergedPull(octokit, merge, deps, log));
+    await rememberAndRunOnce(deps, { kind: "merged_pull", key, payload: merge }, log, () => handleMergedPull(octokit, merge, deps, log));
   });
 }

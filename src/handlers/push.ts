@@ -7,7 +7,7 @@ import { reportUnauthorizedPush } from "../services/incidents.js";
 import { reevaluateAfterPolicyPush } from "../services/policy-change.js";
 import { fromDelivery } from "./delivery.js";
 import { workKey } from "../infra/durable-work.js";
-import { rememberWork, runRememberedWork } from "../services/pending-work.js";
+import { rememberAndRunOnce } from "../services/pending-work.js";
 
 export function registerPush(app: Probot, deps: ServiceDependencies): void {
   app.on("push", async (context) => {
@@ -31,9 +31,8 @@ export function registerPush(app: Probot, deps: ServiceDependencies): void {
       commits: push.commits.map((c) => ({ sha: c.id, message: c.message, authorName: c.author.name, authorLogin: c.author.username ?? null, url: c.url })),
     };
     const key = workKey.pushIncident(where, push.after);
-    await rememberWork(deps, { kind: "push", key, payload: { ...facts, ...(installationId ? { installationId } : {}) } }, log);
     await Promise.all([
-      runRememberedWork(deps, key, () => reportUnauthorizedPush(octokit, facts, deps, log)),
+      rememberAndRunOnce(deps, { kind: "push", key, payload: { ...facts, ...(installationId ? { installationId } : {}) } }, log, () => reportUnauthorizedPush(octokit, facts, deps, log)),
       reevaluateAfterPolicyPush(
         octokit,
         { ...where, ref: push.ref, before: push.before, after: push.after, deleted: push.deleted, defaultBranch, commits: push.commits, ...(installationId ? { installationId } : {}) },

@@ -7,7 +7,12 @@
 // this table is what makes an answered delivery's work survive a crash.
 //
 // - One job per key while pending: recording a key that is still pending updates that job (its
-//   payload, and `version`, so that a run that started before the new record is run again).
+//   payload, and `version`, so that a run that started before the new record is run again — unless
+//   the record says a repeat is the same work, as a redelivered merge or push is).
+// - An exclusive claim (the jobs that open issues) is held by one run at a time, across replicas and
+//   within a process: a redelivery arriving while its job runs leaves it to that run. This is
+//   what keeps "exactly one follow-up issue" true under a storm of concurrent redeliveries; the
+//   issues' markers (src/github/issues.ts) remain the defence when the database is unreachable.
 // - Jobs are idempotent by construction elsewhere (the check is rewritten from GitHub's current state;
 //   follow-ups and incidents look for their markers first), so a job run twice does no harm; what
 //   this table prevents is a job run zero times.
@@ -139,11 +144,14 @@ export class DurableWork {
 
   /**
    * Records a job before the delivery is answered. A key still pending is the same job: its payload
-   * is replaced, its version bumped, and it becomes due no later than this record asks.
+   * is replaced, it becomes due no later than this record asks, and its version is bumped so that a
+   * run in progress is run again after it — unless `repeatIsSameWork` (a redelivery of the same
+   * merge or push: the run in progress already does what it asks).
    */
-  async record<P>(job: { kind: string; key: string; payload: P; notBefore?: Date }): Promise<{ id: number; version: number; created: boolean }> {
+  async record<P>(job: { kind: string; key: string; payload: P; notBefore?: Date; repeatIsSameWork?: boolean }): Promise<{ id: number; version: number; created: boolean }> {
     const notBefore = (job.notBefore ?? new Date(this.#now().getTime() + this.graceMs)).toISOString();
     const least = this.handle.dialect === "postgres" ? sql<string>`least(pending_work.not_before, excluded.not_before)` : sql<string>`min(pending_work.not_before, excluded.not_before)`;
+    const version = job.repeatIsSameWork ? sql<number>`pending_work.version` : sql<number>`pending_work.version + 1`;
     const row = await this.#db
       .insertInto("pending_work")
       .values({ kind: job.kind, key: job.key, payload: JSON.stringify(job.payload ?? null), created_at: this.#iso(), not_before: notBefore, attempts: 0, version: 1 })
@@ -151,7 +159,7 @@ export class DurableWork {
         oc
           .column("key")
           .where("done_at", "is", null)
-          .doUpdateSet({ payload: (eb) => eb.ref("excluded.payload"), version: sql<number>`pending_work.version + 1`, not_before: least }),
+          .doUpdateSet({ payload: (eb) => eb.ref("excluded.payload"), version, not_before: least }),
       )
       .returning(["id", "version"])
       .executeTakeFirstOrThrow();
@@ -160,16 +168,21 @@ export class DurableWork {
 
   /**
    * Claims the pending job of `key` now (the process that recorded it runs it after its coalescing
-   * window); null when it is done, gone, or held by another worker's live lease.
+   * window); null when it is done, gone, or held by another worker's live lease. This process may
+   * claim again a job it holds (a later evaluation of the same PR), unless `exclusive`: then null
+   * while any run holds it, in this process too (two deliveries handled at once).
    */
-  async claim<P = unknown>(key: string): Promise<PendingJob<P> | null> {
+  async claim<P = unknown>(key: string, options: { exclusive?: boolean } = {}): Promise<PendingJob<P> | null> {
     const now = this.#iso();
     const row = await this.#db
       .updateTable("pending_work")
       .set({ claimed_by: this.owner, claimed_until: this.#iso(this.leaseMs), attempts: sql<number>`attempts + 1` })
       .where("key", "=", key)
       .where("done_at", "is", null)
-      .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<=", now), eb("claimed_by", "=", this.owner)]))
+      .where((eb) => {
+        const free = [eb("claimed_until", "is", null), eb("claimed_until", "<=", now)];
+        return eb.or(options.exclusive ? free : [...free, eb("claimed_by", "=", this.owner)]);
+      })
       .returningAll()
       .executeTakeFirst();
     return row ? toJob<P>(row) : null;

@@ -105,6 +105,42 @@ describe.each(targets)("$name", (target) => {
     expect(await b.work.complete(taken[0]!)).toBe("done");
   });
 
+  test("an exclusive claim is held by one run at a time, in this process as across replicas, until it is let go", async () => {
+    const options = await target.fresh();
+    const a = new Replica(await open(options), "a");
+    const b = new Replica(await open(options), "b");
+    const merge = { kind: "merged_pull", key: "follow_up:acme/api#7", payload: { number: 7 } };
+    await a.work.record({ ...merge, repeatIsSameWork: true });
+    // Twenty redeliveries claiming at once, ten on each replica: one run gets it.
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).work.claim(merge.key, { exclusive: true })));
+    const held = claims.filter((c) => c !== null);
+    expect(held).toHaveLength(1);
+    const holder = held[0]!.claimedBy === "a" ? a : b;
+    // The runner does not take it either, while the lease lives.
+    expect(await a.work.claimDue()).toEqual([]);
+    expect(await holder.work.claim(merge.key, { exclusive: true })).toBeNull();
+    // A non-exclusive claim by the holder's own process still may (a later evaluation of the same PR).
+    expect(await holder.work.claim(merge.key)).toMatchObject({ claimedBy: holder.work.owner });
+    expect(await holder.work.complete(held[0]!)).toBe("done");
+  });
+
+  test("a repeat recorded as the same work does not make the run in progress run again; other repeats do", async () => {
+    const a = new Replica(await open(await target.fresh()), "a");
+    const merge = { kind: "merged_pull", key: "follow_up:acme/api#7", payload: { number: 7 }, repeatIsSameWork: true };
+    await a.work.record(merge);
+    const job = await a.work.claim(merge.key, { exclusive: true });
+    expect(await a.work.record(merge)).toMatchObject({ version: 1 });
+    expect(await a.work.complete(job!)).toBe("done");
+    // After it is done, the same merge delivered again is a new job (it runs, and finds its issue).
+    expect(await a.work.record(merge)).toMatchObject({ version: 1, created: true });
+    const next = await a.work.claim(merge.key, { exclusive: true });
+    expect(next).not.toBeNull();
+    expect(await a.work.record({ ...merge, repeatIsSameWork: false })).toMatchObject({ version: 2 });
+    expect(await a.work.complete(next!)).toBe("again");
+    // Released: this process may claim it again.
+    expect(await a.work.claim(merge.key, { exclusive: true })).toMatchObject({ version: 2 });
+  });
+
   test("two replicas claiming 60 due jobs at the same moment get each job exactly once", async () => {
     const options = await target.fresh();
     const a = new Replica(await open(options), "a");

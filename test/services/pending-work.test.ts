@@ -4,11 +4,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jest } from "@jest/globals";
 import nock from "nock";
 import { pino } from "pino";
 import { DurableWork, startDurableWorkRunner } from "../../src/infra/durable-work.js";
 import { openLedgerDatabase, type LedgerDatabase } from "../../src/ledger/database.js";
 import { pendingWorkHandlers } from "../../src/services/pending-work-handlers.js";
+import { rememberAndRunOnce } from "../../src/services/pending-work.js";
+import type { ServiceDependencies } from "../../src/services/dependencies.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, NOW, testApp } from "../helpers/app.js";
 import { COMPLETE_BODY, graphqlPull, HEAD } from "../helpers/graphql-pull.js";
 
@@ -59,4 +62,36 @@ test("an approval answered but not yet evaluated when the process died is evalua
   expect(await second.pending()).toEqual([]);
   // Nothing runs twice: a second look finds no work.
   expect(await startDurableWorkRunner(second, { handlers: {} }).tick()).toBe(0);
+});
+
+describe("work that opens issues runs once at a time", () => {
+  const job = { kind: "merged_pull" as const, key: "follow_up:acme/api#9", payload: { number: 9 } };
+  const log = { info: jest.fn(), warn: jest.fn() };
+  const depsWith = (work: DurableWork | null) => ({ pendingWork: () => work }) as unknown as ServiceDependencies;
+
+  test("a delivery arriving while its job runs leaves it to that run; after it, the next one runs", async () => {
+    const work = new DurableWork(database, { owner: "here" });
+    let release!: () => void;
+    const ran: string[] = [];
+    const first = rememberAndRunOnce(depsWith(work), job, log, async () => {
+      ran.push("first");
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const repeats = await Promise.all([1, 2, 3].map(() => rememberAndRunOnce(depsWith(work), job, log, async () => void ran.push("repeat"))));
+    expect(repeats).toEqual(["left to the run holding it", "left to the run holding it", "left to the run holding it"]);
+    release();
+    expect(await first).toBe("ran");
+    expect(await work.find(job.key)).toMatchObject({ outcome: "done", version: 1 });
+    expect(await rememberAndRunOnce(depsWith(work), job, log, async () => void ran.push("later"))).toBe("ran");
+    expect(ran).toEqual(["first", "later"]);
+  });
+
+  test("without a database, or when it cannot be reached, the work runs anyway", async () => {
+    const broken = { record: () => Promise.reject(new Error("database unreachable")) } as unknown as DurableWork;
+    const ran: string[] = [];
+    expect(await rememberAndRunOnce(depsWith(null), job, log, async () => void ran.push("no database"))).toBe("ran");
+    expect(await rememberAndRunOnce(depsWith(broken), job, log, async () => void ran.push("unreachable"))).toBe("ran");
+    expect(ran).toEqual(["no database", "unreachable"]);
+  });
 });

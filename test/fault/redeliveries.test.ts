@@ -1,6 +1,3 @@
-// NOT RUN (renamed .wip): it FAILS today — 100 redeliveries of one emergency merge over two replicas
-// sharing one database opened 8 follow-up issues (5 left open). Issue 14 note: fix openIssueOnce under
-// concurrent writers (and a pending job released on every redelivery), then rename back to .test.ts.
 // Redeliveries of one merge (GitHub's own retries, a user's "Redeliver", duplicates) spread over two
 // replicas of the real server that share one SQLite database: the work is done once, its effects
 // (the follow-up issue, the PR comment) exist once (SPEC §3 "exactly one follow-up issue", §12).
