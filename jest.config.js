@@ -6,4 +6,5 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
   testMatch: ["**/*.test.ts"],
+  globalSetup: "<rootDir>/test/global-setup.mjs",
 };

@@ -1,5 +1,6 @@
 // The server as the container runs it: `npm run build`, then `node dist/server.js` (the image's CMD).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import { buildOnce } from "./helpers/build.js";
 import { PRIVATE_KEY, WEBHOOK_SECRET, freePort, get, waitFor } from "./server-fixtures.js";
 
 import { jest } from "@jest/globals";
@@ -24,9 +25,7 @@ async function answers(port: number, path: string, status: number): Promise<bool
   }
 }
 
-beforeAll(() => {
-  execFileSync("npm", ["run", "build"], { stdio: "pipe" });
-});
+beforeAll(buildOnce);
 
 it("starts from the image's command, is healthy, logs JSON, and exits 0 on SIGTERM", async () => {
   const port = await freePort();

@@ -2,7 +2,7 @@
 // processes against a loopback GitHub, killed with SIGKILL and started again on the same DATA_DIR.
 // What a delivery that was answered started is done after the restart, without any redelivery.
 import { beforeAll, expect, jest, test } from "@jest/globals";
-import { execFileSync } from "node:child_process";
+import { buildOnce } from "../helpers/build.js";
 import { HEAD } from "../../bench/fake-github.mjs";
 import { examplePayload, postWebhook, waitFor } from "../server-fixtures.js";
 import {
@@ -12,9 +12,7 @@ import {
 
 jest.setTimeout(120_000);
 
-beforeAll(() => {
-  execFileSync("npm", ["run", "build"], { stdio: "pipe" });
-});
+beforeAll(buildOnce);
 
 const approvedBy = (login: string) => ({ author: { login, __typename: "User" }, authorCanPushToRepository: true, state: "APPROVED", submittedAt: "2026-11-24T11:00:00Z", commit: { oid: HEAD } });
 

@@ -2,15 +2,13 @@
 // replicas of the real server that share one SQLite database: the work is done once, its effects
 // (the follow-up issue, the PR comment) exist once (SPEC §3 "exactly one follow-up issue", §12).
 import { beforeAll, expect, jest, test } from "@jest/globals";
-import { execFileSync } from "node:child_process";
+import { buildOnce } from "../helpers/build.js";
 import { postWebhook, waitFor } from "../server-fixtures.js";
 import { EMERGENCY_POLICY, MERGED_EMERGENCY, PR, REPO, freshDataDir, github, mergeDelivery, pendingWorkRows, startChild, writes } from "./server-child.js";
 
 jest.setTimeout(150_000);
 
-beforeAll(() => {
-  execFileSync("npm", ["run", "build"], { stdio: "pipe" });
-});
+beforeAll(buildOnce);
 
 test("100 redeliveries of one merge over two replicas sharing the database, within 10 s: one follow-up issue, one PR comment", async () => {
   const gh = await github({ config: EMERGENCY_POLICY });
