@@ -17,7 +17,7 @@ const scenario = (repo) => (repo.startsWith("files3000") ? { files: 3000, review
 
 /**
  * @typedef {{ status: number, headers?: Record<string, string>, body?: unknown } | { hang: true }} FaultAnswer
- * @typedef {{ method?: string, path: string | RegExp, times?: number, answer: FaultAnswer }} Fault
+ * @typedef {{ method?: string, path: string | RegExp, times?: number, answer: FaultAnswer & { applied?: boolean } }} Fault
  */
 
 /**
@@ -56,7 +56,7 @@ export async function startFakeGitHub(options = {}) {
      */
     randomFaults: null,
     port: 0,
-    /** Chosen requests fail: `times` matching requests (default 1) get `answer` instead. */
+    /** Chosen requests fail: `times` matching requests (default 1) get `answer` instead (a check write with `applied: true` is made first). */
     fail(/** @type {Fault} */ fault) {
       faults.push({ times: 1, ...fault });
       return fake;
@@ -130,6 +130,10 @@ export async function startFakeGitHub(options = {}) {
     }
     if (!fault) return false;
     fault.times -= 1;
+    if (fault.answer.applied && req.method !== "GET" && /\/check-runs(\/\d+)?$/.test(path)) {
+      fake.faultLog.push({ request: `${req.method} ${path}`, answer: `${fault.answer.status} after writing` });
+      return fault.answer;
+    }
     fake.faultLog.push({ request: `${req.method} ${path}`, answer: "hang" in fault.answer ? "hang" : fault.answer.status });
     if ("hang" in fault.answer) {
       hung.add(res);

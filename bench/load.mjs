@@ -31,6 +31,7 @@ const DELIVERIES = 1000;
 const SEND_WITHIN_MS = 55_000; // the issue's 60 s, with room for the last answers
 const SETTLE_WITHIN_MS = 90_000;
 const FAULT_RATE = 0.05;
+const PLANNED_APPLIED_CREATES = 3;
 // Every PR a standard change: a description and one approval (the defaults of that class).
 const POLICY = "classification:\n  default: standard\n";
 
@@ -135,6 +136,9 @@ export async function runLoadBench() {
     github.requests = [];
     github.notModified = 0;
     github.faultLog = [];
+    // Besides the random faults: the first creations of load0's checks are written, then answered 502
+    // (a 1-in-20 fault on a check write is rare, and the run must see this case every time).
+    github.fail({ method: "POST", path: "/repos/load/load0/check-runs", times: PLANNED_APPLIED_CREATES, answer: { status: 502, applied: true } });
     github.randomFaults = {
       rate: FAULT_RATE,
       random: seeded(14),
@@ -238,6 +242,7 @@ export async function runLoadBench() {
       duplicates,
       explained,
       lookups,
+      appliedCreates: github.faultLog.filter((f) => f.request.startsWith("POST") && String(f.answer).endsWith("after writing")).length,
       rssMb: rss,
     };
     return result;
@@ -258,13 +263,14 @@ export function reportLoad(r) {
   console.log(`every PR's check showed its final verdict: ${r.wrong.length ? `NO, ${r.wrong.length} still wrong after ${f(r.settledSeconds, 1)} s` : `yes, ${f(r.settledSeconds, 1)} s after the last delivery's answer`}`);
   console.log(`webhook → check showing the new verdict, ${r.flipCount} verdict-changing deliveries: median ${f(r.flipMedianMs)} ms, p99 ${f(r.flipP99Ms)} ms${r.flipNever ? ` (${r.flipNever} never shown)` : ""}`);
   console.log(`GitHub requests: ${r.requests} (${f(r.requests / r.deliveries, 2)} per delivery; ${r.counted} counted against the rate limit, ${r.graphql} GraphQL queries, ${r.tokens} installation tokens)`);
-  console.log(`check runs: ${r.created} created, ${r.updated} updated, ${r.lookups} looked up before a fail-closed write; second runs on a PR's commit: ${r.duplicates} (${r.explained} after a create answered with a failure; target 0)`);
+  console.log(`check runs: ${r.created} created, ${r.updated} updated, ${r.lookups} looked up before a fail-closed write (${r.appliedCreates} creates written, then answered with a failure); second runs on a PR's commit: ${r.duplicates} (${r.explained} after a create answered with a failure; target 0)`);
   console.log(`server peak RSS: ${f(r.rssMb)} MB`);
   const missed = [];
   if (r.sendSeconds > 60) missed.push(`deliveries took ${f(r.sendSeconds, 1)} s (target ≤ 60 s)`);
   const ok = Object.entries(r.answered).filter(([s]) => Number(s) >= 200 && Number(s) < 300).reduce((a, [, n]) => a + n, 0);
   if (ok !== r.deliveries) missed.push(`${r.deliveries - ok} deliveries not answered 2xx: ${JSON.stringify(r.answered)}`);
   if (r.wrong.length) missed.push(`${r.wrong.length} PRs' checks do not match their final state within ${SETTLE_WITHIN_MS / 1000} s:\n    ${r.wrong.slice(0, 10).join("\n    ")}`);
+  if (r.appliedCreates < PLANNED_APPLIED_CREATES) missed.push(`only ${r.appliedCreates} creates were written and then answered with a failure (planned ${PLANNED_APPLIED_CREATES}): the run proves less than it should`);
   if (r.duplicates > 0) missed.push(`${r.duplicates} second check runs created on a PR's commit (${r.explained} after a create answered with a failure): each PR must have exactly one`);
   if (r.faults / r.requests < 0.03) missed.push(`only ${f((100 * r.faults) / r.requests, 1)} % of GitHub answers failed (target 5 %): the run proves less than it should`);
   return missed;
