@@ -6,7 +6,8 @@ export interface Fault {
   method?: string;
   path: string | RegExp;
   times?: number;
-  answer: FaultAnswer;
+  /** `applied`: a check write is made, then answered with the status. */
+  answer: FaultAnswer & { applied?: boolean };
 }
 
 export interface FakeGitHub {

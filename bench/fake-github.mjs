@@ -17,7 +17,7 @@ const scenario = (repo) => (repo.startsWith("files3000") ? { files: 3000, review
 
 /**
  * @typedef {{ status: number, headers?: Record<string, string>, body?: unknown } | { hang: true }} FaultAnswer
- * @typedef {{ method?: string, path: string | RegExp, times?: number, answer: FaultAnswer }} Fault
+ * @typedef {{ method?: string, path: string | RegExp, times?: number, answer: FaultAnswer & { applied?: boolean } }} Fault
  */
 
 /**
@@ -56,7 +56,7 @@ export async function startFakeGitHub(options = {}) {
      */
     randomFaults: null,
     port: 0,
-    /** Chosen requests fail: `times` matching requests (default 1) get `answer` instead. */
+    /** Chosen requests fail: `times` matching requests (default 1) get `answer` instead (a check write with `applied: true` is made first). */
     fail(/** @type {Fault} */ fault) {
       faults.push({ times: 1, ...fault });
       return fake;
@@ -122,7 +122,7 @@ export async function startFakeGitHub(options = {}) {
     if (!fault && random && random.random() < random.rate) {
       const answer = random.answers[Math.floor(random.random() * random.answers.length)];
       // Written, then failed: only a check write can be, the others fail before any effect.
-      if ("applied" in answer && answer.applied && /\/check-runs(\/\d+)?$/.test(path)) {
+      if ("applied" in answer && answer.applied && req.method !== "GET" && /\/check-runs(\/\d+)?$/.test(path)) {
         fake.faultLog.push({ request: `${req.method} ${path}`, answer: `${answer.status} after writing` });
         return answer;
       }
@@ -130,6 +130,10 @@ export async function startFakeGitHub(options = {}) {
     }
     if (!fault) return false;
     fault.times -= 1;
+    if (fault.answer.applied && req.method !== "GET" && /\/check-runs(\/\d+)?$/.test(path)) {
+      fake.faultLog.push({ request: `${req.method} ${path}`, answer: `${fault.answer.status} after writing` });
+      return fault.answer;
+    }
     fake.faultLog.push({ request: `${req.method} ${path}`, answer: "hang" in fault.answer ? "hang" : fault.answer.status });
     if ("hang" in fault.answer) {
       hung.add(res);
@@ -182,6 +186,19 @@ export async function startFakeGitHub(options = {}) {
       if ((m = /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/.exec(path)))
         return json(res, 200, { permission: "write", role_name: "write", user: { login: m[1] } });
       if (/^\/orgs\/[^/]+\/teams\/[^/]+\/members$/.test(path)) return json(res, 200, []);
+      // Our run on a commit (looked up before a fail-closed write): the one the PR query would show.
+      if (req.method === "GET" && (m = /^\/repos\/[^/]+\/([^/]+)\/commits\/([0-9a-f]+)\/check-runs$/.exec(path))) {
+        let key;
+        for (const [k, pull] of fake.pulls) if (k.startsWith(`${m[1]}#`) && pull.head === m[2]) key = k;
+        if (!key && m[2] === HEAD) key = `${m[1]}#${fake.currentPr.get(m[1])}`;
+        const check = key ? fake.checks.get(key) : undefined;
+        const appId = Number(url.searchParams.get("app_id") ?? 1);
+        const runs = check && (!url.searchParams.has("check_name") || url.searchParams.get("check_name") === "Change Policy") ? [check] : [];
+        return json(res, 200, {
+          total_count: runs.length,
+          check_runs: runs.map((c) => ({ id: c.databaseId, name: "Change Policy", head_sha: m[2], status: c.status.toLowerCase(), conclusion: c.conclusion?.toLowerCase() ?? null, output: { title: c.title, summary: c.summary, text: null, annotations_count: 0 }, app: { id: appId } })),
+        });
+      }
       if ((m = /^\/repos\/[^/]+\/([^/]+)\/check-runs(?:\/(\d+))?$/.exec(path))) {
         const data = JSON.parse(body);
         const own = ownCheckKey(m[1], m[2], data);

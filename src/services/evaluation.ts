@@ -4,7 +4,8 @@
 // says which PR to look at.
 import type { Logger } from "probot";
 import { describeFailure, type GitHubClient } from "../github/client.js";
-import { publishCheck, type PublishResult } from "../github/check.js";
+import { type PublishResult } from "../github/check.js";
+import { OurCheckRun } from "../github/check-recovery.js";
 import { measureSpending } from "../github/budget.js";
 import { readPullContext, type PullContext } from "../github/pull-context.js";
 import { openPullsAtHead } from "../github/commit-pulls.js";
@@ -66,6 +67,8 @@ export async function evaluatePullRequest(
   let headSha = request.headShaHint;
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  // What is known of our run on the head commit, so that a failure updates it rather than adding one.
+  const ourRun = new OurCheckRun();
   try {
     const judgement = await judgePull(octokit, pull, deps, {
       ...(request.installationId ? { installationId: request.installationId } : {}),
@@ -73,6 +76,7 @@ export async function evaluatePullRequest(
     });
     const { snapshot, check } = judgement.context;
     headSha = snapshot.headSha;
+    ourRun.read(check);
     if (judgement.kind === "no-policy") return { result: "no-policy" };
     // A future freeze edge is remembered, so its open PRs are re-evaluated at that moment.
     const read = judgement.context;
@@ -82,7 +86,7 @@ export async function evaluatePullRequest(
     if (snapshot.state !== "open") return { result: "closed" };
     const { output, verdict } = judgement;
     const changeClass = verdict?.changeClass;
-    const result = await publishCheck(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, check, deps.now());
+    const result = await ourRun.publish(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, deps.now());
     recordCheckWrite(output.conclusion, result !== "unchanged");
     if (result !== "unchanged") {
       const ctx = judgement.context;
@@ -102,11 +106,12 @@ export async function evaluatePullRequest(
     if (!headSha) throw error;
     const { reason, remedy } = describeFailure(error);
     const output = renderError(reason, remedy);
-    await publishCheck(octokit, { owner: pull.owner, repo: pull.repo, headSha }, output, null, deps.now());
-    recordCheckWrite(output.conclusion, true);
-    recordCheck(deps.ledger, { ...pull, headSha }, output, { reason: "error", policyBlobSha: null }, null);
+    const where = { owner: pull.owner, repo: pull.repo, headSha };
+    const { result, checkRunId } = await ourRun.publishFailure(octokit, where, output, deps.now(), { appId: deps.appId, log });
+    recordCheckWrite(output.conclusion, result !== "unchanged");
+    if (result !== "unchanged") recordCheck(deps.ledger, { ...pull, headSha }, output, { reason: "error", policyBlobSha: null }, checkRunId);
     recordEvaluation("error", output.conclusion, seconds());
-    return { result: "created", output, error };
+    return { result, output, error };
   }
 }
 

@@ -52,3 +52,13 @@ it("429 with retry-after: 2 on creating a check: waited out, one check created",
   expect(github.requests.filter((r) => r.endsWith("/check-runs"))).toHaveLength(2);
   expect(github.checks.size).toBe(1);
 });
+
+it("a create written and answered 502 (a registered PR): the fake keeps the run, and the lookup of our runs on the commit finds it", async () => {
+  github.pulls.set("typical#4", { head: "abc", reviews: [] });
+  github.fail({ method: "POST", path: /\/check-runs$/, answer: { status: 502, applied: true } });
+  await expect(run(client().request("POST /repos/{owner}/{repo}/check-runs", checkWrite))).rejects.toMatchObject({ status: 502 });
+  const { data } = await run(client().request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: "bench", repo: "typical", ref: "abc", check_name: "Change Policy", app_id: 1 }));
+  expect(github.faultLog).toEqual([{ request: "POST /repos/bench/typical/check-runs", answer: "502 after writing" }]);
+  expect(data).toMatchObject({ total_count: 1, check_runs: [{ name: "Change Policy", head_sha: "abc", status: "completed", conclusion: "success", output: { title: "Standard change: all requirements met" }, app: { id: 1 } }] });
+  expect(data.check_runs[0]!.id).toBe(github.checkWrites[0]!.id);
+});

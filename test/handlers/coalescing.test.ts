@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import nock from "nock";
 import { clearMembershipCaches } from "../../src/github/membership.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
-import { graphqlPull } from "../helpers/graphql-pull.js";
+import { graphqlPull, HEAD } from "../helpers/graphql-pull.js";
 import { startRedis, type RedisProcess } from "../helpers/redis.js";
 
 const CONFIG = "classes:\n  standard:\n    approvals: []\n";
@@ -149,6 +149,7 @@ test("an evaluation that fails in the background still fails the check (closed)"
   const t = await testApp({ windowMs: 10 });
   github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
   github.on("POST", "/graphql", 502, { message: "Bad Gateway" });
+  github.on("GET", `/repos/Codertocat/Hello-World/commits/${HEAD}/check-runs?check_name=Change%20Policy&app_id=1`, 200, { total_count: 0, check_runs: [] });
   github.on("POST", "/repos/Codertocat/Hello-World/check-runs", 201, { id: 7 });
   await deliver(t, burst().slice(0, 1));
   await t.app.background.idle();

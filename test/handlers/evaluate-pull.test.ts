@@ -12,6 +12,8 @@ groups:
 const CONFIG_URL = "/repos/Codertocat/Hello-World/contents/.github%2Fchange-policy.yml?ref=master";
 const TEAM_URL = "/orgs/codertocat/teams/security-leads/members?per_page=100";
 const CHECK_RUNS = "/repos/Codertocat/Hello-World/check-runs";
+/** Our run on the head commit, looked up before a fail-closed write when the evaluation could not read it. */
+const OUR_RUNS = `/repos/Codertocat/Hello-World/commits/${HEAD}/check-runs?check_name=Change%20Policy&app_id=1`;
 
 let probot: Probot;
 let github: FakeGitHub;
@@ -32,7 +34,7 @@ function prOpened() {
 }
 
 function checkWrite() {
-  const write = github.requests.find((r) => r.path.includes("/check-runs"));
+  const write = github.requests.find((r) => r.method !== "GET" && r.path.includes("/check-runs"));
   if (!write) throw new Error(`no check written; requests: ${github.calls().join(", ")}`);
   return write;
 }
@@ -285,9 +287,10 @@ describe("failing closed", () => {
   test("a GitHub outage gives a failing check that says so", async () => {
     github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CONFIG, "master");
     github.on("POST", "/graphql", 502, { message: "Bad Gateway" });
+    github.on("GET", OUR_RUNS, 200, { total_count: 0, check_runs: [] });
     github.on("POST", CHECK_RUNS, 201, { id: 7 });
     await probot.receive(prOpened());
-    expect(github.calls()).toEqual([`GET ${CONFIG_URL}`, "POST /graphql", `POST ${CHECK_RUNS}`]);
+    expect(github.calls()).toEqual([`GET ${CONFIG_URL}`, "POST /graphql", `GET ${OUR_RUNS}`, `POST ${CHECK_RUNS}`]);
     const check = checkWrite().body;
     expect(check).toMatchObject({ head_sha: HEAD, conclusion: "failure" });
     expect(check.output.title).toBe("Could not evaluate: the check fails until it can");
@@ -297,9 +300,10 @@ describe("failing closed", () => {
   test("a missing permission gives a failing check that says how to fix it", async () => {
     // The policy is read first; when it cannot be, nothing else is read and the check fails on the event's head.
     github.on("GET", CONFIG_URL, 403, { message: "Resource not accessible by integration" });
+    github.on("GET", OUR_RUNS, 200, { total_count: 0, check_runs: [] });
     github.on("POST", CHECK_RUNS, 201, { id: 7 });
     await probot.receive(prOpened());
-    expect(github.calls()).toEqual([`GET ${CONFIG_URL}`, `POST ${CHECK_RUNS}`]);
+    expect(github.calls()).toEqual([`GET ${CONFIG_URL}`, `GET ${OUR_RUNS}`, `POST ${CHECK_RUNS}`]);
     const check = checkWrite().body;
     expect(check).toMatchObject({ head_sha: HEAD, conclusion: "failure" });
     expect(check.output.summary).toContain("The app is probably missing a permission");

@@ -39,7 +39,7 @@ function setup(pull: PullFixture, config: string) {
 }
 
 function check() {
-  const write = github.requests.find((r) => r.path.includes("/check-runs"));
+  const write = github.requests.find((r) => r.method !== "GET" && r.path.includes("/check-runs"));
   if (!write) throw new Error(`no check written; requests: ${github.calls().join(", ")}`);
   return write.body as { conclusion: string; output: { title: string; summary: string } };
 }
@@ -364,6 +364,8 @@ describe("required checks", () => {
       // The policy is read first; the query then fails on the reviews.
       github.file("Codertocat", "Hello-World", ".github/change-policy.yml", CHECKS, "master");
       github.on("POST", "/graphql", 200, refused(docs([]), ["repository", "pullRequest", "reviews"]));
+      // The PR could not be read, so neither could our run: it is looked up before the failure is written.
+      github.on("GET", `${REPO}/commits/${HEAD}/check-runs?check_name=Change%20Policy&app_id=1`, 200, { total_count: 0, check_runs: [] });
       github.on("POST", `${REPO}/check-runs`, 201, { id: 7 });
       await probot.receive(prOpened());
       expect(check().conclusion).toBe("failure");

@@ -8,7 +8,7 @@ import { withResilience } from "../../src/github/resilience.js";
 import { registry } from "../../src/metrics.js";
 import { expectGitHubSettled, examplePayload, FakeGitHub, testApp, type TestApp } from "../helpers/app.js";
 import { FaultyFetch, ManualClock, settle } from "../helpers/fault-clock.js";
-import { COMPLETE_BODY, graphqlPull, type PullFixture } from "../helpers/graphql-pull.js";
+import { COMPLETE_BODY, graphqlPull, HEAD, type PullFixture } from "../helpers/graphql-pull.js";
 
 const CONFIG = "groups:\n  cto-ciso: { users: [alice] }\n";
 const CHECKS = "/repos/Codertocat/Hello-World/check-runs";
@@ -63,12 +63,15 @@ describe("GitHub hangs on the GraphQL query", () => {
   it("every time: after 4 attempts the check fails closed saying GitHub did not answer, written once", async () => {
     policyFile();
     faults.hang("POST", "/graphql", 4);
+    // The PR (and so our run) could not be read: the run is looked up first; there is none yet.
+    github.on("GET", `/repos/Codertocat/Hello-World/commits/${HEAD}/check-runs?check_name=Change%20Policy&app_id=1`, 200, { total_count: 0, check_runs: [] });
     github.on("POST", CHECKS, 201, { id: 7 });
     const before = await timeouts("/graphql");
 
     await deliver();
 
     expect(faults.log.filter((l) => l.request === "POST /graphql")).toHaveLength(4);
+    expect(github.calls().filter((c) => c.includes("/check-runs"))).toEqual([expect.stringMatching(/^GET \/repos\/Codertocat\/Hello-World\/commits\/\w+\/check-runs\?/), `POST ${CHECKS}`]);
     expect(checkWrites()).toHaveLength(1);
     const check = checkWrites()[0]!.body;
     expect(check).toMatchObject({ name: "Change Policy", status: "completed", conclusion: "failure" });

@@ -63,7 +63,7 @@ export class ManualClock implements Clock {
   }
 }
 
-type Fault = { kind: "hang" } | { kind: "stall-body" };
+type Fault = { kind: "hang" } | { kind: "stall-body" } | { kind: "hang-after-sending" };
 interface Rule {
   matches: (method: string, path: string) => boolean;
   fault: Fault;
@@ -89,6 +89,14 @@ export class FaultyFetch {
     return this.#add(method, path, { kind: "stall-body" }, times);
   }
 
+  /**
+   * The next `times` matching requests reach nock (GitHub carries them out), but their answer never
+   * comes back (until aborted): a write that was made although the client timed out.
+   */
+  hangAfterSending(method: string, path: string | RegExp, times = 1): this {
+    return this.#add(method, path, { kind: "hang-after-sending" }, times);
+  }
+
   #add(method: string, path: string | RegExp, fault: Fault, times: number): this {
     const matches = (m: string, p: string) => m === method && (typeof path === "string" ? p === path : path.test(p));
     this.#rules.push({ matches, fault, times });
@@ -102,6 +110,15 @@ export class FaultyFetch {
     this.log.push({ request: `${method} ${url.pathname}`, fault: rule?.fault.kind ?? "" });
     if (rule) rule.times--;
     if (rule?.fault.kind === "hang") return abortable(init.signal);
+    if (rule?.fault.kind === "hang-after-sending") {
+      this.inFlight++;
+      try {
+        await (await globalThis.fetch(input, { ...init, signal: null })).arrayBuffer();
+      } finally {
+        this.inFlight--;
+      }
+      return abortable(init.signal);
+    }
     if (rule?.fault.kind === "stall-body") {
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
