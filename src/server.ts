@@ -159,7 +159,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   // once both the database and Probot are there.
   const startRunner = () => {
     if (runner || !pendingWork || !probotInstance || shuttingDown) return;
-    runner = startDurableWorkRunner(pendingWork, { handlers: pendingWorkHandlers(probotInstance, deps, log), log: log.child({ component: "pending-work" }) });
+    runner = startDurableWorkRunner(pendingWork, { handlers: pendingWorkHandlers(probotInstance, deps, log), intervalMs: settings.pendingWork.intervalMs, log: log.child({ component: "pending-work" }) });
   };
   const deps = {
     now: () => new Date(),

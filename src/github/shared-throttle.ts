@@ -73,19 +73,19 @@ function limiterWithFallback(clustered: Bottleneck.Group, local: Bottleneck.Grou
   return {
     schedule(options, fn, ...args) {
       if (!shared()) return limiterOf(local, id).schedule(options, fn, ...args);
+      const limiter = clustered.key(id);
       let started = false;
       const job = (...jobArgs: unknown[]) => {
         started = true;
         return fn(...jobArgs);
       };
-      return limiterOf(clustered, id)
-        .schedule(options, job, ...args)
-        .catch(async (error: unknown) => {
-          // Failed by the request itself (GitHub's answer): never sent twice.
-          if (started) throw error;
-          if (KEYS_LOST.test(error instanceof Error ? error.message : String(error))) await clustered.deleteKey(id).catch(() => false);
-          return limiterOf(local, id).schedule(options, fn, ...args);
-        });
+      return (limiter as unknown as ThrottleLimiter).schedule(options, job, ...args).catch(async (error: unknown) => {
+        // Failed by the request itself (GitHub's answer): never sent twice.
+        if (started) throw error;
+        // Made again on the next request (once: the jobs that failed with it do not drop its successor).
+        if (KEYS_LOST.test(error instanceof Error ? error.message : String(error)) && clustered.key(id) === limiter) await clustered.deleteKey(id).catch(() => false);
+        return limiterOf(local, id).schedule(options, fn, ...args);
+      });
     },
   };
 }
