@@ -159,7 +159,7 @@ async function startAppServer(settings: Settings, log: Logger, options: StartOpt
   // once both the database and Probot are there.
   const startRunner = () => {
     if (runner || !pendingWork || !probotInstance || shuttingDown) return;
-    runner = startDurableWorkRunner(pendingWork, { handlers: pendingWorkHandlers(probotInstance, deps, log), log: log.child({ component: "pending-work" }) });
+    runner = startDurableWorkRunner(pendingWork, { handlers: pendingWorkHandlers(probotInstance, deps, log), intervalMs: settings.pendingWork.intervalMs, log: log.child({ component: "pending-work" }) });
   };
   const deps = {
     now: () => new Date(),
@@ -313,7 +313,10 @@ async function redisProblem(redis: Redis): Promise<string | undefined> {
     await Promise.race([redis.ping(), sleep(1000).then(() => Promise.reject(new Error("timeout")))]);
     return undefined;
   } catch (error) {
-    return `Redis unreachable (${error instanceof Error ? error.message : String(error)})`;
+    // In words an operator can act on (ioredis says "Reached the max retries per request limit …").
+    const where = `${redis.options.host ?? "localhost"}:${redis.options.port ?? 6379}`;
+    const why = redis.status !== "ready" ? `no connection, reconnecting` : error instanceof Error && error.message === "timeout" ? "no answer within 1 s" : String(error instanceof Error ? error.message : error);
+    return `Redis unreachable at ${where} (${why}); checks are still published, but replicas share neither coalescing nor GitHub's rate limits until it is back`;
   }
 }
 

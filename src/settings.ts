@@ -91,6 +91,16 @@ const envSchema = z.object({
   COALESCE_MAX_WAIT_MS: wholeNumber(10_000),
   // How long a freshly recorded job is left to its own process before another (a restart, a replica) may run it.
   PENDING_WORK_GRACE_MS: wholeNumber(30_000),
+  // How often the runner looks for due jobs (also what waits after the database was away); never a tight loop.
+  PENDING_WORK_INTERVAL_MS: z.preprocess(
+    unset,
+    z.coerce
+      .number({ error: "must be a whole number of milliseconds from 100 to 3600000" })
+      .int("must be a whole number of milliseconds from 100 to 3600000")
+      .min(100, "must be a whole number of milliseconds from 100 to 3600000")
+      .max(3_600_000, "must be a whole number of milliseconds from 100 to 3600000")
+      .default(60_000),
+  ),
   REEVALUATE_SPACING_MS: wholeNumber(2_000),
   REEVALUATE_MAX_PAUSE_MS: wholeNumber(300_000),
   // Team membership and write access (src/github/membership.ts) and a dashboard session's membership check:
@@ -165,8 +175,8 @@ export interface Settings {
   sweepIntervalMinutes: number;
   sweepLabels: string[];
   coalesce: { windowMs: number; maxWaitMs: number };
-  /** Durable pending work (src/infra/durable-work.ts): a fresh job's grace before any process's runner may take it. */
-  pendingWork: { graceMs: number };
+  /** Durable pending work (src/infra/durable-work.ts): a fresh job's grace before any process's runner may take it, and how often the runner looks. */
+  pendingWork: { graceMs: number; intervalMs: number };
   reevaluate: { spacingMs: number; maxPauseMs: number };
   membershipCacheSeconds: number;
   etagCacheMb: number;
@@ -223,7 +233,7 @@ export function parseSettings(env: Env = process.env, options: { cwd?: string } 
     sweepIntervalMinutes: raw.SWEEP_INTERVAL_MINUTES,
     sweepLabels: raw.SWEEP_LABELS.length ? raw.SWEEP_LABELS : ["post-implementation-review"],
     coalesce: { windowMs: raw.COALESCE_WINDOW_MS, maxWaitMs: raw.COALESCE_MAX_WAIT_MS },
-    pendingWork: { graceMs: raw.PENDING_WORK_GRACE_MS },
+    pendingWork: { graceMs: raw.PENDING_WORK_GRACE_MS, intervalMs: raw.PENDING_WORK_INTERVAL_MS },
     reevaluate: { spacingMs: raw.REEVALUATE_SPACING_MS, maxPauseMs: raw.REEVALUATE_MAX_PAUSE_MS },
     membershipCacheSeconds: raw.MEMBERSHIP_CACHE_SECONDS,
     etagCacheMb: raw.ETAG_CACHE_MB,

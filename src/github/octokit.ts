@@ -5,6 +5,7 @@ import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
 import { instrumentOctokit } from "../metrics.js";
 import { withResilience, type ResilienceOptions } from "./resilience.js";
+import { sharedThrottleGroups } from "./shared-throttle.js";
 
 export interface OctokitClassOptions {
   /** Bottleneck's Redis connection: all replicas then share GitHub's rate limits. */
@@ -19,6 +20,8 @@ export interface OctokitClassOptions {
 
 export function octokitClass(options: OctokitClassOptions = {}): typeof ProbotOctokit {
   const base = options.base ?? ProbotOctokit;
+  // Shared through Redis while it answers, this process's own limits while it does not (shared-throttle.ts).
+  const groups = options.throttleConnection ? sharedThrottleGroups(options.throttleConnection) : undefined;
   const built = base.plugin(instrumentOctokit).defaults((instance: Record<string, unknown>) => {
     // GitHub's limits are per installation, but Probot gives the clients it makes for webhook
     // events one shared limiter id, which spaces ALL writes of the process 1 s apart. Key the
@@ -33,7 +36,8 @@ export function octokitClass(options: OctokitClassOptions = {}): typeof ProbotOc
         ...throttle,
         ...options.throttle,
         id: installationId ? `installation-${installationId}` : (throttle.id ?? "change-policy-app"),
-        ...(options.throttleConnection ? { Bottleneck, connection: options.throttleConnection } : {}),
+        // `clustering` keeps the plugin's expiry of jobs queued in Redis (a job never waits forever there).
+        ...(groups ? { Bottleneck, clustering: true, ...groups } : {}),
       },
     };
   }) as typeof ProbotOctokit;
