@@ -3,10 +3,11 @@
 // started again on the same port, PostgreSQL stopped (immediate) and started again. Verdicts are
 // published throughout; what waited (ledger entries, pending work) is done once it is back.
 import { afterEach, beforeAll, expect, jest, test } from "@jest/globals";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { HEAD } from "../../bench/fake-github.mjs";
+import { buildOnce } from "../helpers/build.js";
 import { startPostgres } from "../helpers/postgres.js";
 import { startRedis } from "../helpers/redis.js";
 import { examplePayload, get, postWebhook, waitFor } from "../server-fixtures.js";
@@ -14,9 +15,7 @@ import { INSTALLATION, PR, REPO, STANDARD_POLICY, checkWrites, freshDataDir, git
 
 jest.setTimeout(120_000);
 
-beforeAll(() => {
-  execFileSync("npm", ["run", "build"], { stdio: "pipe" });
-});
+beforeAll(buildOnce);
 
 // Redis and PostgreSQL of each test, stopped after it (server-child.ts kills the app first or after: either is fine).
 const stops: (() => Promise<void> | void)[] = [];
